@@ -1,0 +1,60 @@
+// The typed API contract: one entry per call, shared by the Electron preload (IPC) and the serve
+// transport (HTTP + WebSocket). Inputs are zod schemas, validated on the main side before any
+// service runs; outputs are plain JSON types. Imports neither electron nor node.
+import { z } from 'zod';
+import { RUN_STATUSES } from './types';
+import type { RunDetail, RunEvent, RunSummary, WorkspaceInfo } from './types';
+
+const empty = z.object({}).strict();
+
+export const contract = {
+  /** Where this workspace lives, its schema version and the versions of the runtime. */
+  workspaceInfo: { input: empty },
+  /** Runs, newest first. */
+  listRuns: {
+    input: z
+      .object({
+        status: z.enum(RUN_STATUSES).optional(),
+        limit: z.number().int().min(1).max(1000).optional(),
+        offset: z.number().int().min(0).optional(),
+      })
+      .strict(),
+  },
+  /** One run with its config, phases and checkpoints. */
+  getRun: { input: z.object({ id: z.number().int().positive() }).strict() },
+} as const;
+
+/** Event subscriptions: the filter is validated on the main side like any call's input. */
+export const runEventFilter = z.object({ runId: z.number().int().positive().optional() }).strict();
+export type RunEventFilter = z.infer<typeof runEventFilter>;
+
+export type Method = keyof typeof contract;
+export const METHODS = Object.keys(contract) as Method[];
+
+export type ApiInput<M extends Method> = z.input<(typeof contract)[M]['input']>;
+
+export interface ApiOutputs {
+  workspaceInfo: WorkspaceInfo;
+  listRuns: RunSummary[];
+  getRun: RunDetail;
+}
+
+/** What the renderer sees, whichever transport is underneath. Methods return promises. */
+export type WorkbenchApi = { [M in Method]: (input: ApiInput<M>) => Promise<ApiOutputs[M]> } & {
+  /** Subscribe to run events; returns a function that unsubscribes. */
+  onRunEvent(filter: RunEventFilter, listener: (event: RunEvent) => void): () => void;
+};
+
+export { ApiError } from './errors';
+
+/** Error names a call can fail with. */
+export const API_ERRORS = ['ValidationError', 'NotFoundError', 'UnknownMethodError', 'InternalError', 'Unauthorized'] as const;
+
+/** Format a zod error as one line per problem, each naming the field path. */
+export function describeZodError(method: string, err: z.ZodError): string {
+  const parts = err.issues.map((i) => {
+    const where = i.path.length ? i.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[') : '(payload)';
+    return `${where}: ${i.message}`;
+  });
+  return `${method}: invalid input: ${parts.join('; ')}`;
+}

@@ -1,0 +1,60 @@
+// Data shapes that cross the typed API (main <-> renderer). Plain JSON only: no Dates, no Maps.
+
+export const RUN_STATUSES = ['queued', 'running', 'finished', 'failed', 'diverged', 'cancelled', 'interrupted'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+export interface RunSummary {
+  id: number;
+  name: string;
+  status: RunStatus;
+  createdAt: string;          // ISO 8601, UTC
+  startedAt: string | null;
+  finishedAt: string | null;
+  error: string | null;
+}
+
+export interface PhaseInfo {
+  idx: number;
+  name: string;
+  objective: 'mlm' | 'clm';
+  firstStep: number | null;
+  lastStep: number | null;
+}
+
+export interface CheckpointInfo {
+  id: number;
+  step: number | null;
+  phase: string | null;
+  path: string;
+  sha256: string;
+  createdAt: string;
+}
+
+export interface RunDetail extends RunSummary {
+  config: unknown;            // the run-config JSON as validated by native-runner/protocol.ts
+  outDir: string | null;
+  phases: PhaseInfo[];
+  checkpoints: CheckpointInfo[];
+}
+
+export interface WorkspaceInfo {
+  mode: 'desktop' | 'serve';
+  workspaceDir: string;
+  dbPath: string;
+  schemaVersion: number;
+  appVersion: string;
+  versions: { node: string; electron: string | null; onnxruntime: string; sqlite: string };
+  runCount: number;
+}
+
+/** Events pushed from main to the renderer (IPC event or WebSocket message). */
+export type RunEvent =
+  | { type: 'run-created'; run: RunSummary }
+  | { type: 'run-status'; runId: number; status: RunStatus; error: string | null }
+  | { type: 'run-progress'; runId: number; step: number; phase: string; loss: number; tokensPerS: number; etaS: number | null };
+
+/** Errors cross process boundaries as plain {name, message}. */
+export interface ApiErrorShape {
+  name: string;
+  message: string;
+}

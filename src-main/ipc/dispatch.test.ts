@@ -1,0 +1,81 @@
+// Contract validation through the same dispatch() that IPC and HTTP use, on a real SQLite file.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openWorkspaceDb, type Db } from '../store/db';
+import { createRun } from '../store/runs';
+import { createServices } from '../services';
+import { RunEventBus } from '../events';
+import { dispatch } from './dispatch';
+
+let dir: string;
+let db: Db;
+let services: ReturnType<typeof createServices>;
+let runId: number;
+
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-dispatch-'));
+  db = openWorkspaceDb(dir);
+  runId = createRun(db, { name: 'r1', config: { seed: 1 }, phases: [{ name: 'decay', objective: 'mlm' }] });
+  services = createServices({ db, workspaceDir: dir, mode: 'serve', events: new RunEventBus() });
+});
+afterAll(() => {
+  db.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('dispatch: valid calls', () => {
+  it('workspaceInfo reports the workspace and schema', async () => {
+    const r = await dispatch(services, 'workspaceInfo', {});
+    expect(r.ok).toBe(true);
+    const v = (r as { value: { workspaceDir: string; schemaVersion: number; runCount: number; versions: { onnxruntime: string } } }).value;
+    expect(v.workspaceDir).toBe(dir);
+    expect(v.schemaVersion).toBeGreaterThanOrEqual(1);
+    expect(v.runCount).toBe(1);
+    expect(v.versions.onnxruntime).toBe('1.30.0');
+  });
+  it('listRuns and getRun read the real database', async () => {
+    const list = await dispatch(services, 'listRuns', { limit: 10 });
+    expect(list).toMatchObject({ ok: true, value: [{ id: runId, name: 'r1', status: 'queued' }] });
+    const one = await dispatch(services, 'getRun', { id: runId });
+    expect(one).toMatchObject({ ok: true, value: { id: runId, config: { seed: 1 }, phases: [{ name: 'decay', objective: 'mlm' }] } });
+    // A missing payload means "no options" for calls whose fields are all optional.
+    expect((await dispatch(services, 'listRuns', undefined)).ok).toBe(true);
+  });
+});
+
+describe('dispatch: bad payloads get a structured error naming the field', () => {
+  const cases: [string, string, unknown, RegExp][] = [
+    ['wrong type', 'getRun', { id: '1' }, /getRun: invalid input: id: .*number/],
+    ['missing field', 'getRun', {}, /getRun: invalid input: id: /],
+    ['non-integer', 'getRun', { id: 1.5 }, /id: .*int/i],
+    ['negative id', 'getRun', { id: -3 }, /id: .*(>0|positive|greater)/i],
+    ['unknown key', 'listRuns', { limit: 5, sortBy: 'name' }, /sortBy/],
+    ['out of range', 'listRuns', { limit: 100000 }, /limit: .*1000/],
+    ['unknown enum value', 'listRuns', { status: 'exploded' }, /status: /],
+    ['payload not an object (null)', 'listRuns', null, /\(payload\): .*object/],
+    ['payload not an object (array)', 'getRun', [1], /\(payload\): .*object/],
+    ['payload not an object (string)', 'workspaceInfo', 'hello', /\(payload\): .*object/],
+    ['extra field on an empty input', 'workspaceInfo', { x: 1 }, /x/],
+  ];
+  it.each(cases)('%s', async (_label, method, payload, message) => {
+    const r = await dispatch(services, method, payload);
+    expect(r.ok).toBe(false);
+    const err = (r as { error: { name: string; message: string } }).error;
+    expect(err.name).toBe('ValidationError');
+    expect(err.message).toMatch(message);
+  });
+
+  it('unknown methods, prototype keys and non-string method names', async () => {
+    for (const m of ['dropDatabase', '__proto__', 'constructor', 42, null]) {
+      const r = await dispatch(services, m, {});
+      expect(r).toMatchObject({ ok: false, error: { name: 'UnknownMethodError' } });
+    }
+  });
+
+  it('a service failure becomes a structured error, not a crash', async () => {
+    const r = await dispatch(services, 'getRun', { id: 987654 });
+    expect(r).toEqual({ ok: false, error: { name: 'NotFoundError', message: 'no run with id 987654' } });
+  });
+});
