@@ -1,0 +1,182 @@
+// Packing tokenized documents into fixed-length sequences, ModernBERT-style, and serving them as
+// batches with a resumable cursor.
+//
+// Each epoch visits the documents of a split in a seeded random order (Fisher-Yates with a PRNG
+// seeded by (seed, epoch)). The visited documents form one stream "d1 [SEP] d2 [SEP] ..."; it is cut
+// into rows of T-1 tokens and every row starts with [CLS]. A document longer than the room left
+// continues on the next row. Training streams never pad (the stream runs on into the next epoch),
+// so their attention mask is all ones; evalBatches pads the last row with [PAD] (mask 0).
+//
+// The cursor (epoch, position in that epoch's order, tokens of that document already emitted,
+// batches served) is all the state there is: a source built with the same data and options and
+// seek()ed to a saved cursor yields exactly the batches the original would have yielded next.
+
+import type { Batch, BatchSource } from '../train/step-api';
+import { DataError } from './errors';
+import type { DocumentStore } from './shards';
+
+export interface PackOptions {
+  seqLen: number;               // T, including the leading [CLS]
+  batchSize: number;            // B
+  seed: number;                 // shuffling seed (document order per epoch)
+  shuffle?: boolean;            // false: corpus order every epoch (true)
+}
+
+export interface PackCursor {
+  data: string;                 // DocumentStore fingerprint + T/B/seed: refuses a mismatched resume
+  epoch: number;
+  doc: number;                  // position in the epoch's document order
+  offset: number;               // tokens of that document already emitted (== its length: [SEP] pending)
+  batches: number;              // batches served so far (masking seeds per batch from it)
+}
+
+/** Token rows of one batch before masking: what data/masking.ts turns into a train-step Batch. */
+export interface PackedBatch {
+  batchSize: number;            // B
+  seqLen: number;               // T
+  inputIds: BigInt64Array;      // [B, T] [CLS] ... [SEP] ... token ids
+  attentionMask: BigInt64Array; // [B, T] 1 = real token, 0 = padding
+  index: number;                // ordinal of this batch in the stream (0-based), stable across resume
+  epoch: number;                // epoch of the batch's first row
+}
+
+/** mulberry32: small, fast, good enough for shuffling; seeded per (seed, epoch). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Document order of one epoch. */
+export function epochOrder(n: number, seed: number, epoch: number, shuffle = true): Uint32Array {
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  if (!shuffle) return order;
+  const rand = mulberry32((Math.imul(seed | 0, 0x9e3779b1) ^ Math.imul(epoch + 1, 0x85ebca6b)) >>> 0);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    const t = order[i]; order[i] = order[j]; order[j] = t;
+  }
+  return order;
+}
+
+/** Endless stream of packed batches over one split of a tokenized corpus. */
+export class PackedBatchSource {
+  private epoch = 0;
+  private doc = 0;
+  private offset = 0;
+  private batches = 0;
+  private order: Uint32Array;
+  private current: Uint32Array | null = null;   // tokens of order[doc], read lazily
+  private readonly cls: number;
+  private readonly sep: number;
+  private readonly dataId: string;
+
+  constructor(private readonly store: DocumentStore, private readonly opts: PackOptions) {
+    if (store.documents === 0) throw new DataError(`${store.dir}: split "${store.split}" has no documents`, store.dir);
+    if (!(opts.seqLen >= 2 && opts.batchSize >= 1)) throw new DataError(`packing needs seqLen >= 2 and batchSize >= 1 (got T=${opts.seqLen}, B=${opts.batchSize})`);
+    this.cls = store.meta.specialIds.cls;
+    this.sep = store.meta.specialIds.sep;
+    this.dataId = `${store.fingerprint}:T${opts.seqLen}:B${opts.batchSize}:s${opts.seed}:${opts.shuffle === false ? 'ordered' : 'shuffled'}`;
+    this.order = epochOrder(store.documents, opts.seed, 0, opts.shuffle);
+  }
+
+  cursor(): PackCursor {
+    return { data: this.dataId, epoch: this.epoch, doc: this.doc, offset: this.offset, batches: this.batches };
+  }
+
+  seek(c: PackCursor): void {
+    if (c.data !== this.dataId) throw new DataError(`data cursor is for "${c.data}", this source is "${this.dataId}"`);
+    if (!(c.doc >= 0 && c.doc < this.store.documents)) throw new DataError(`data cursor document ${c.doc} out of range`);
+    if (c.epoch !== this.epoch) this.order = epochOrder(this.store.documents, this.opts.seed, c.epoch, this.opts.shuffle);
+    this.epoch = c.epoch;
+    this.doc = c.doc;
+    this.offset = c.offset;
+    this.batches = c.batches;
+    this.current = null;
+  }
+
+  /** Fill row [T] from the stream: [CLS] then documents, each followed by [SEP]. */
+  private fillRow(row: BigInt64Array): void {
+    const T = row.length;
+    row[0] = BigInt(this.cls);
+    let p = 1;
+    while (p < T) {
+      if (!this.current) this.current = this.store.readDoc(this.order[this.doc]);
+      const doc = this.current;
+      const n = Math.min(T - p, doc.length - this.offset);
+      for (let k = 0; k < n; k++) row[p + k] = BigInt(doc[this.offset + k]);
+      p += n;
+      this.offset += n;
+      if (p < T && this.offset === doc.length) {
+        row[p++] = BigInt(this.sep);
+        this.advanceDoc();
+      }
+    }
+  }
+
+  private advanceDoc(): void {
+    this.current = null;
+    this.offset = 0;
+    if (++this.doc === this.store.documents) {
+      this.doc = 0;
+      this.epoch++;
+      this.order = epochOrder(this.store.documents, this.opts.seed, this.epoch, this.opts.shuffle);
+    }
+  }
+
+  next(): PackedBatch {
+    const { batchSize: B, seqLen: T } = this.opts;
+    const inputIds = new BigInt64Array(B * T);      // [B, T]
+    const attentionMask = new BigInt64Array(B * T).fill(1n);
+    const epoch = this.epoch;
+    for (let b = 0; b < B; b++) this.fillRow(inputIds.subarray(b * T, (b + 1) * T));
+    return { batchSize: B, seqLen: T, inputIds, attentionMask, index: this.batches++, epoch };
+  }
+}
+
+/** One ordered pass over a split (e.g. held-out loss): the last row is padded, the last batch may be short. */
+export function* evalBatches(store: DocumentStore, seqLen: number, batchSize: number): Generator<PackedBatch> {
+  const { cls, sep, pad } = store.meta.specialIds;
+  const T = seqLen;
+  let rows: number[][] = [];
+  let row: number[] = [cls];
+  let index = 0;
+  const flush = function* (final: boolean): Generator<PackedBatch> {
+    while (rows.length >= batchSize || (final && rows.length)) {
+      const take = rows.splice(0, batchSize);
+      const inputIds = new BigInt64Array(take.length * T).fill(BigInt(pad));   // [B, T]
+      const attentionMask = new BigInt64Array(take.length * T);                // [B, T]
+      take.forEach((r, b) => r.forEach((id, t) => { inputIds[b * T + t] = BigInt(id); attentionMask[b * T + t] = 1n; }));
+      yield { batchSize: take.length, seqLen: T, inputIds, attentionMask, index: index++, epoch: 0 };
+    }
+  };
+  for (let d = 0; d < store.documents; d++) {
+    const toks = [...store.readDoc(d), sep];
+    for (const id of toks) {
+      row.push(id);
+      if (row.length === T) { rows.push(row); row = [cls]; }
+    }
+    yield* flush(false);
+  }
+  if (row.length > 1) rows.push(row);
+  yield* flush(true);
+}
+
+/**
+ * Adapt a packed source to the train loop's BatchSource: `prepare` (data/masking.ts: MLM masking or
+ * CLM labels) turns each PackedBatch into a Batch; it should draw its randomness from batch.index so
+ * that a resumed run masks identically.
+ */
+export function toBatchSource(packed: PackedBatchSource, prepare: (b: PackedBatch) => Batch): BatchSource<PackCursor> {
+  return {
+    next: () => prepare(packed.next()),
+    cursor: () => packed.cursor(),
+    seek: (c) => packed.seek(c),
+  };
+}
