@@ -1,0 +1,20 @@
+// Embedding lookup: y = W[ids], W [V, D], ids [...] int64 -> [..., D].
+// dW = scatter-add of dy rows into zeros [V, D] (ScatterND reduction=add: faster than a one-hot MatMul).
+import { attr, type Graph, type TapeEntry, type Value } from '../builder';
+import * as R from '../raw';
+
+export const EMBEDDING = 'Embedding';
+
+export function embedding(g: Graph, w: Value, ids: Value): Value {
+  const y = g.node('Gather', [w, ids], [{ dtype: w.dtype, shape: [...ids.shape, w.shape[1]] }], { axis: attr.i(0) })[0];
+  g.record(EMBEDDING, [w, ids], [y]);
+  return y;
+}
+
+export function embeddingGrad(g: Graph, e: TapeEntry, [dy]: readonly (Value | null)[]): (Value | null)[] {
+  const [w, ids] = e.inputs;
+  const idx = R.unsqueeze(g, ids, [ids.shape.length]);                     // [..., 1]
+  const dw = g.node('ScatterND', [R.zeros(g, w.shape), idx, dy!], [{ dtype: w.dtype, shape: w.shape }],
+    { reduction: attr.s('add') })[0];
+  return [dw, null];
+}

@@ -1,0 +1,20 @@
+// Sub (broadcasting): d/da = dy, d/db = -dy, each unbroadcast to its input's shape.
+import type { Graph, TapeEntry, Value } from '../builder';
+import * as R from '../raw';
+import { unbroadcast } from '../unbroadcast';
+
+export const SUB = 'Sub';
+
+export function sub(g: Graph, a: Value, b: Value): Value {
+  const y = R.sub(g, a, b);
+  g.record(SUB, [a, b], [y]);
+  return y;
+}
+
+export function subGrad(g: Graph, e: TapeEntry, [dy]: readonly (Value | null)[]): (Value | null)[] {
+  const [a, b] = e.inputs;
+  return [
+    a.requiresGrad ? unbroadcast(g, dy!, a.shape) : null,
+    b.requiresGrad ? R.neg(g, unbroadcast(g, dy!, b.shape)) : null,
+  ];
+}

@@ -1,0 +1,44 @@
+// The explicit gradient registry: op name -> backward builder. An op missing here cannot be
+// differentiated, and autodiff says so instead of silently producing a wrong gradient.
+import type { GradFn } from './autodiff';
+import { ADD, addGrad } from './ops/add';
+import { CROSS_ENTROPY, crossEntropyGrad } from './ops/cross-entropy';
+import { EMBEDDING, embeddingGrad } from './ops/embedding';
+import { GELU, geluGrad } from './ops/gelu';
+import { LAYER_NORM, layerNormGrad } from './ops/layer-norm';
+import { LINEAR, linearGrad } from './ops/linear';
+import { MATMUL, matmulGrad } from './ops/matmul';
+import { MUL, mulGrad } from './ops/mul';
+import { REDUCE_SUM, reduceSumGrad } from './ops/reduce-sum';
+import { RESHAPE, reshapeGrad } from './ops/reshape';
+import { ROPE, ropeGrad } from './ops/rope';
+import { SOFTMAX, softmaxGrad } from './ops/softmax';
+import { SPLIT, splitGrad } from './ops/split';
+import { SUB, subGrad } from './ops/sub';
+import { TRANSPOSE, transposeGrad } from './ops/transpose';
+
+const GRADIENTS: Readonly<Record<string, GradFn>> = {
+  [ADD]: addGrad,
+  [SUB]: subGrad,
+  [MUL]: mulGrad,
+  [LINEAR]: linearGrad,
+  [MATMUL]: matmulGrad,
+  [REDUCE_SUM]: reduceSumGrad,
+  [RESHAPE]: reshapeGrad,
+  [TRANSPOSE]: transposeGrad,
+  [SPLIT]: splitGrad,
+  [SOFTMAX]: softmaxGrad,
+  [GELU]: geluGrad,
+  [LAYER_NORM]: layerNormGrad,
+  [ROPE]: ropeGrad,
+  [EMBEDDING]: embeddingGrad,
+  [CROSS_ENTROPY]: crossEntropyGrad,
+};
+
+export const REGISTERED_OPS: readonly string[] = Object.keys(GRADIENTS);
+
+export function gradientOf(op: string): GradFn {
+  const fn = GRADIENTS[op];
+  if (!fn) throw new Error(`no gradient for ${op}`);
+  return fn;
+}
