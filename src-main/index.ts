@@ -8,6 +8,7 @@ import { createServices } from './services';
 import { RunEventBus } from './events';
 import { registerIpcHandlers } from './ipc/handlers';
 import { APP_NAME } from './workspace';
+import { isAllowedNavigation, isAllowedRequest, secureWebPreferences } from './window-policy';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -27,15 +28,7 @@ function createWindow(): BrowserWindow {
     height: 900,
     title: APP_NAME,
     show: false,
-    webPreferences: {
-      preload: path.join(here, '../preload/index.cjs'),
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      nodeIntegrationInWorker: false,
-      webviewTag: false,
-      spellcheck: false,
-    },
+    webPreferences: secureWebPreferences(path.join(here, '../preload/index.cjs')),
   });
   win.once('ready-to-show', () => win.show());
   if (process.env.ELECTRON_RENDERER_URL && !app.isPackaged) void win.loadURL(process.env.ELECTRON_RENDERER_URL);
@@ -46,7 +39,7 @@ function createWindow(): BrowserWindow {
 // No navigation away from the app, no new windows, no remote content, no permissions.
 app.on('web-contents-created', (_e, contents) => {
   contents.on('will-navigate', (event, url) => {
-    if (url !== contents.getURL()) event.preventDefault();
+    if (!isAllowedNavigation(contents.getURL(), url)) event.preventDefault();
   });
   contents.on('will-attach-webview', (event) => event.preventDefault());
   contents.setWindowOpenHandler(({ url }) => {
@@ -58,11 +51,8 @@ app.on('web-contents-created', (_e, contents) => {
 
 app.whenReady().then(() => {
   session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
-  session.defaultSession.webRequest.onBeforeRequest((details, cb) => {
-    const u = details.url;
-    const local = u.startsWith('file://') || u.startsWith('devtools://') || (process.env.ELECTRON_RENDERER_URL !== undefined && u.startsWith(process.env.ELECTRON_RENDERER_URL));
-    cb({ cancel: !local });
-  });
+  const devUrl = app.isPackaged ? undefined : process.env.ELECTRON_RENDERER_URL;
+  session.defaultSession.webRequest.onBeforeRequest((details, cb) => cb({ cancel: !isAllowedRequest(details.url, devUrl) }));
   const workspaceDir = path.resolve(argValue('--workspace') ?? app.getPath('userData'));
   db = openWorkspaceDb(workspaceDir, { nativeBinding: process.env.WORKBENCH_SQLITE_BINDING || undefined });
   const events = new RunEventBus();
