@@ -47,10 +47,14 @@ export function formCosts(n: number, p: number, q: number): { feature: number; g
   return { feature: n * (p * q + p * p + q * q), gram: n * n * (p + q) + 3 * n * n };
 }
 
-export function chooseForm(n: number, p: number, q: number, form: CKAForm = 'auto'): 'feature' | 'gram' {
+/** The cheaper form for the given costs, unless one is asked for. */
+export function chooseFormCost(costs: { feature: number; gram: number }, form: CKAForm = 'auto'): 'feature' | 'gram' {
   if (form !== 'auto') return form;
-  const c = formCosts(n, p, q);
-  return c.feature <= c.gram ? 'feature' : 'gram';
+  return costs.feature <= costs.gram ? 'feature' : 'gram';
+}
+
+export function chooseForm(n: number, p: number, q: number, form: CKAForm = 'auto'): 'feature' | 'gram' {
+  return chooseFormCost(formCosts(n, p, q), form);
 }
 
 /** M v for M [n, p], v [p] → [n]. */
@@ -92,7 +96,8 @@ export async function pairStatsFeature(x: Matrix, y: Matrix): Promise<PairStats>
   };
 }
 
-function diagAndRowSums(k: Matrix): { diag: Float64Array; one: Float64Array } {
+/** diag(K) and K1 of a square K [n, n]. */
+export function diagAndRowSums(k: Matrix): { diag: Float64Array; one: Float64Array } {
   const n = k.rows;
   const diag = new Float64Array(n);
   const one = new Float64Array(n);
@@ -133,10 +138,32 @@ export async function pairStatsGram(x: Matrix, y: Matrix): Promise<PairStats> {
   return pairStatsFromGrams(await linearGram(x), await linearGram(y));
 }
 
+/** Scalar aggregates from which the unbiased HSIC₁ of K and L follows (K̃, L̃: zero diagonals). */
+export interface HSICSums {
+  n: number;
+  kl: number; // tr(KL) = Σ_ij K_ij L_ij
+  diagProd: number; // Σ_i K_ii L_ii
+  sumK: number; // 1ᵀK1
+  sumL: number; // 1ᵀL1
+  traceK: number; // Σ_i K_ii
+  traceL: number; // Σ_i L_ii
+  rowProd: number; // (K̃1)·(L̃1)
+}
+
 /**
- * Unbiased HSIC₁ from tr(KL), the diagonals and the row sums of K and L. The 1/(n(n−3)) factor
- * cancels in a single CKA but not in minibatch averages, so it is kept. Needs n ≥ 4.
+ * Unbiased HSIC₁ (Song et al. 2012, eq. 5). The 1/(n(n−3)) factor cancels in a single CKA but not
+ * in minibatch averages, so it is kept. Needs n ≥ 4.
  */
+export function unbiasedHSICFromSums(s: HSICSums): number {
+  const n = s.n;
+  if (n < 4) throw new Error(`debiased CKA needs at least 4 examples, got ${n}`);
+  const trKtLt = s.kl - s.diagProd; // tr(K̃L̃): off-diagonal part of Σ K_ij L_ij
+  const sumKt = s.sumK - s.traceK; // 1ᵀK̃1
+  const sumLt = s.sumL - s.traceL;
+  return (trKtLt + (sumKt * sumLt) / ((n - 1) * (n - 2)) - (2 / (n - 2)) * s.rowProd) / (n * (n - 3));
+}
+
+/** Unbiased HSIC₁ from tr(KL), the diagonals dk, dl and the row sums K1, L1 (all [n]). */
 export function unbiasedHSIC(
   n: number,
   kl: number,
@@ -145,25 +172,16 @@ export function unbiasedHSIC(
   kOne: Float64Array,
   lOne: Float64Array,
 ): number {
-  if (n < 4) throw new Error(`debiased CKA needs at least 4 examples, got ${n}`);
-  let diagProd = 0; // Σ K_ii L_ii
-  let sumK = 0; // 1ᵀK1
-  let sumL = 0;
-  let sumDk = 0;
-  let sumDl = 0;
-  let rowProd = 0; // (K̃1)·(L̃1)
+  const s: HSICSums = { n, kl, diagProd: 0, sumK: 0, sumL: 0, traceK: 0, traceL: 0, rowProd: 0 };
   for (let i = 0; i < n; i++) {
-    diagProd += dk[i] * dl[i];
-    sumK += kOne[i];
-    sumL += lOne[i];
-    sumDk += dk[i];
-    sumDl += dl[i];
-    rowProd += (kOne[i] - dk[i]) * (lOne[i] - dl[i]);
+    s.diagProd += dk[i] * dl[i];
+    s.sumK += kOne[i];
+    s.sumL += lOne[i];
+    s.traceK += dk[i];
+    s.traceL += dl[i];
+    s.rowProd += (kOne[i] - dk[i]) * (lOne[i] - dl[i]);
   }
-  const trKtLt = kl - diagProd; // tr(K̃L̃): off-diagonal part of Σ K_ij L_ij
-  const sumKt = sumK - sumDk; // 1ᵀK̃1
-  const sumLt = sumL - sumDl;
-  return (trKtLt + (sumKt * sumLt) / ((n - 1) * (n - 2)) - (2 / (n - 2)) * rowProd) / (n * (n - 3));
+  return unbiasedHSICFromSums(s);
 }
 
 /** The three unbiased HSIC₁ values (XY, XX, YY) of a pair. */

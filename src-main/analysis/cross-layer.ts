@@ -1,0 +1,189 @@
+// Layer × layer CKA between two models (or a model and itself). Each layer is centred once, and the
+// L_A × L_B table of tr(K_a K_b) comes from one pass over the layers, never from L_A·L_B separate
+// CKA calls: in the Gram form each layer's centred Gram is formed once (in row blocks, so n = 2000
+// × 46 layers never needs all Grams in memory at once) and all pairwise Frobenius inner products are
+// a single GEMM of the stacked, flattened blocks; in the feature form (cheaper when n ≫ width) each
+// pair costs one ‖X_aᵀX_b‖²_F.
+import { chooseFormCost, centred, ckaFromTraces, ckaFromUnbiased, unbiasedHSICFromSums } from './cka';
+import type { CKAForm } from './cka';
+import { gemm, rowSquaredNorms } from './linalg';
+import type { DenseMatrix, Matrix } from './linalg';
+
+/** Row-major L_A × L_B table; entry (a, b) is data[a * cols + b]. */
+export interface LayerTable {
+  rows: number;
+  cols: number;
+  data: Float64Array;
+}
+
+export interface CrossLayerOptions {
+  form?: CKAForm;
+  /** Upper bound on the bytes of stacked Gram row blocks held at once (default 128 MiB). */
+  blockBudgetBytes?: number;
+}
+
+/** tr(K_a K_b) for all pairs, plus tr(K_a K_a) and tr(K_b K_b), of centred layers. */
+export interface InnerProducts {
+  ab: LayerTable;
+  aa: Float64Array; // [L_A]
+  bb: Float64Array; // [L_B]
+}
+
+/** Validates that every layer of both models holds the same n examples; centres them (float64). */
+export function centredLayers(layers: DenseMatrix[], n: number, model: string): Matrix[] {
+  if (layers.length === 0) throw new Error(`${model}: no layers given`);
+  return layers.map((l, i) => {
+    if (l.rows !== n) {
+      throw new Error(`${model} layer ${i}: ${l.rows} examples, expected ${n} (all layers and models must use the same probe examples)`);
+    }
+    return centred(l, `${model} layer ${i}`);
+  });
+}
+
+function sumSq(a: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * a[i];
+  return s;
+}
+
+/** Rows [r0, r1) of X as a view (no copy). */
+function rowBlock(x: Matrix, r0: number, r1: number): Matrix {
+  return { rows: r1 - r0, cols: x.cols, data: x.data.subarray(r0 * x.cols, r1 * x.cols) };
+}
+
+/** Row blocks of every layer's Gram: K_l[r0:r1, :] = X_l[r0:r1] X_lᵀ, flattened side by side. */
+async function stackGramBlocks(layers: Matrix[], r0: number, r1: number): Promise<Matrix> {
+  const n = layers[0].rows;
+  const width = (r1 - r0) * n;
+  const stack = new Float64Array(layers.length * width); // [L, b·n]
+  for (let l = 0; l < layers.length; l++) {
+    const block = await gemm(rowBlock(layers[l], r0, r1), layers[l], { transB: true }); // [b, n]
+    stack.set(block.data, l * width);
+  }
+  return { rows: layers.length, cols: width, data: stack };
+}
+
+/** Σ of squares of each layer's slice of a stack [L, w] → [L]. */
+function addRowSumSq(stack: Matrix, into: Float64Array): void {
+  for (let l = 0; l < stack.rows; l++) into[l] += sumSq(stack.data.subarray(l * stack.cols, (l + 1) * stack.cols));
+}
+
+/** Gram form; `b === null` means B is A (one model against itself: half the Grams). */
+export async function gramInnerProducts(a: Matrix[], b: Matrix[] | null, budgetBytes = 128 * 2 ** 20): Promise<InnerProducts> {
+  const n = a[0].rows;
+  const lb = b ? b.length : a.length;
+  const layersHeld = a.length + (b ? b.length : 0);
+  const blockRows = Math.max(1, Math.min(n, Math.floor(budgetBytes / (8 * n * layersHeld))));
+  const ab = new Float64Array(a.length * lb);
+  const aa = new Float64Array(a.length);
+  const bb = b ? new Float64Array(b.length) : aa;
+  for (let r0 = 0; r0 < n; r0 += blockRows) {
+    const r1 = Math.min(n, r0 + blockRows);
+    const sa = await stackGramBlocks(a, r0, r1);
+    const sb = b ? await stackGramBlocks(b, r0, r1) : sa;
+    const part = await gemm(sa, sb, { transB: true }); // [L_A, L_B]: Σ over the block of K_a ∘ K_b
+    for (let i = 0; i < ab.length; i++) ab[i] += part.data[i];
+    // Self terms ‖K‖²_F accumulate from the same blocks (for A vs A they are the diagonal of ab).
+    addRowSumSq(sa, aa);
+    if (b) addRowSumSq(sb, bb);
+  }
+  return { ab: { rows: a.length, cols: lb, data: ab }, aa, bb };
+}
+
+/** ‖XXᵀ‖²_F via whichever of XXᵀ [n, n] and XᵀX [p, p] is smaller. */
+async function selfInner(x: Matrix): Promise<number> {
+  const g = x.rows <= x.cols ? await gemm(x, x, { transB: true }) : await gemm(x, x, { transA: true });
+  return sumSq(g.data);
+}
+
+/** Feature form: ‖X_aᵀ X_b‖²_F for every pair. */
+export async function featureInnerProducts(a: Matrix[], b: Matrix[] | null): Promise<InnerProducts> {
+  const bs = b ?? a;
+  const ab = new Float64Array(a.length * bs.length);
+  for (let i = 0; i < a.length; i++) {
+    for (let j = b ? 0 : i; j < bs.length; j++) {
+      const v = sumSq((await gemm(a[i], bs[j], { transA: true })).data); // [p_a, p_b]
+      ab[i * bs.length + j] = v;
+      if (!b) ab[j * bs.length + i] = v;
+    }
+  }
+  const table = { rows: a.length, cols: bs.length, data: ab };
+  if (!b) {
+    const diag = new Float64Array(a.length);
+    for (let i = 0; i < a.length; i++) diag[i] = ab[i * a.length + i];
+    return { ab: table, aa: diag, bb: diag };
+  }
+  const aa = new Float64Array(a.length);
+  const bb = new Float64Array(b.length);
+  for (let i = 0; i < a.length; i++) aa[i] = await selfInner(a[i]);
+  for (let j = 0; j < b.length; j++) bb[j] = await selfInner(b[j]);
+  return { ab: table, aa, bb };
+}
+
+/** Multiply-adds of the two forms for the whole table. */
+export function crossLayerCosts(n: number, widthsA: number[], widthsB: number[] | null): { feature: number; gram: number } {
+  const sum = (w: number[]) => w.reduce((s, v) => s + v, 0);
+  const sumSqW = (w: number[]) => w.reduce((s, v) => s + v * v, 0);
+  const wb = widthsB ?? widthsA;
+  const pairs = widthsA.length * wb.length; // one GEMM computes the whole table, symmetric or not
+  const feature = widthsB ? n * sum(widthsA) * sum(wb) + n * (sumSqW(widthsA) + sumSqW(wb)) : 0.5 * n * sum(widthsA) ** 2;
+  const gram = n * n * (sum(widthsA) + (widthsB ? sum(wb) : 0)) + pairs * n * n;
+  return { feature, gram };
+}
+
+/** Inner products in whichever form is cheaper (or the one asked for). */
+export async function innerProducts(a: Matrix[], b: Matrix[] | null, opts: CrossLayerOptions = {}): Promise<InnerProducts> {
+  const form = chooseFormCost(crossLayerCosts(a[0].rows, a.map((m) => m.cols), b ? b.map((m) => m.cols) : null), opts.form);
+  return form === 'feature' ? featureInnerProducts(a, b) : gramInnerProducts(a, b, opts.blockBudgetBytes);
+}
+
+function prepare(a: DenseMatrix[], b: DenseMatrix[] | undefined): { ca: Matrix[]; cb: Matrix[] | null } {
+  if (a.length === 0) throw new Error('model A: no layers given');
+  const n = a[0].rows;
+  const ca = centredLayers(a, n, 'model A');
+  const cb = b && b !== a ? centredLayers(b, n, 'model B') : null;
+  return { ca, cb };
+}
+
+/** CKA(A_a, B_b) for every layer pair; B omitted = A against itself. */
+export async function crossLayerCKA(a: DenseMatrix[], b?: DenseMatrix[], opts: CrossLayerOptions = {}): Promise<LayerTable> {
+  const { ca, cb } = prepare(a, b);
+  const ip = await innerProducts(ca, cb, opts);
+  const out = new Float64Array(ip.ab.data.length);
+  for (let i = 0; i < ip.ab.rows; i++) {
+    for (let j = 0; j < ip.ab.cols; j++) out[i * ip.ab.cols + j] = ckaFromTraces(ip.ab.data[i * ip.ab.cols + j], ip.aa[i], ip.bb[j]);
+  }
+  return { rows: ip.ab.rows, cols: ip.ab.cols, data: out };
+}
+
+/**
+ * Debiased CKA for every layer pair. With centred features K1 = 0, so HSIC₁ needs only tr(K_aK_b)
+ * and the diagonals ‖x_i‖² (K̃1 = −diag K).
+ */
+export async function crossLayerDebiasedCKA(a: DenseMatrix[], b?: DenseMatrix[], opts: CrossLayerOptions = {}): Promise<LayerTable> {
+  const { ca, cb } = prepare(a, b);
+  const ip = await innerProducts(ca, cb, opts);
+  const da = ca.map(rowSquaredNorms);
+  const db = cb ? cb.map(rowSquaredNorms) : da;
+  const n = ca[0].rows;
+  const hsic = (kl: number, dk: Float64Array, dl: Float64Array): number => {
+    let diagProd = 0;
+    let traceK = 0;
+    let traceL = 0;
+    for (let i = 0; i < n; i++) {
+      diagProd += dk[i] * dl[i];
+      traceK += dk[i];
+      traceL += dl[i];
+    }
+    return unbiasedHSICFromSums({ n, kl, diagProd, sumK: 0, sumL: 0, traceK, traceL, rowProd: diagProd });
+  };
+  const selfA = da.map((d, i) => hsic(ip.aa[i], d, d));
+  const selfB = db.map((d, j) => hsic(ip.bb[j], d, d));
+  const out = new Float64Array(ip.ab.data.length);
+  for (let i = 0; i < ip.ab.rows; i++) {
+    for (let j = 0; j < ip.ab.cols; j++) {
+      out[i * ip.ab.cols + j] = ckaFromUnbiased(hsic(ip.ab.data[i * ip.ab.cols + j], da[i], db[j]), selfA[i], selfB[j]);
+    }
+  }
+  return { rows: ip.ab.rows, cols: ip.ab.cols, data: out };
+}
