@@ -61,7 +61,7 @@ export function referenceForward(cfg: ModernBertConfig, P: Params, ids: number[]
   const N = B * T;
   const p = (k: string) => P.get(k)!;
   const tok = p('model.embeddings.tok_embeddings.weight');
-  let h = new Float64Array(N * D);
+  let h: Float64Array = new Float64Array(N * D);
   for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) for (let d = 0; d < D; d++) h[(b * T + t) * D + d] = tok[ids[b][t] * D + d];
   h = layerNormRows(h, N, D, p('model.embeddings.norm.weight'), cfg.norm_eps);
   const hiddenStates = [h];
