@@ -110,6 +110,16 @@ function ckaPerReplicate(kl: Float64Array, kk: Float64Array, ll: Float64Array): 
   return kl.map((v, r) => v / Math.sqrt(kk[r] * ll[r]));
 }
 
+/** CKA(X, Y) on every column of the counts matrix W (column 0 = all ones = the full set). */
+export async function replicateCKAs(x: DenseMatrix, y: DenseMatrix, w: Matrix): Promise<Float64Array> {
+  checkComparable([x], [y]);
+  if (w.rows !== x.rows) throw new Error(`bootstrap: counts matrix has ${w.rows} rows, the probe set ${x.rows} examples`);
+  const traces = new ReplicateTraces(w);
+  const k = await linearGram(centred(x, 'X'));
+  const l = await linearGram(centred(y, 'Y'));
+  return ckaPerReplicate(await traces.trace(k, l), await traces.trace(k, k), await traces.trace(l, l));
+}
+
 /**
  * Bootstrap intervals per layer for CKA(A, B), its divergence, and with a control pair (B′, B) the
  * control divergence and the seed-noise ratio.
