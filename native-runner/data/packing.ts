@@ -10,6 +10,8 @@
 // The cursor (epoch, position in that epoch's order, tokens of that document already emitted,
 // batches served) is all the state there is: a source built with the same data and options and
 // seek()ed to a saved cursor yields exactly the batches the original would have yielded next.
+// Use: new ObjectiveBatchSource(new PackedBatchSource(store, opts), rng) (data/masking.ts) gives the
+// train loop its BatchSource; that wrapper's cursor holds this cursor plus the masking RNG state.
 
 import type { Batch, BatchSource } from '../train/step-api';
 import { DataError } from './errors';
@@ -30,12 +32,14 @@ export interface PackCursor {
   batches: number;              // batches served so far (masking seeds per batch from it)
 }
 
-/** Token rows of one batch before masking: what data/masking.ts turns into a train-step Batch. */
-export interface PackedBatch {
-  batchSize: number;            // B
-  seqLen: number;               // T
+/**
+ * Token rows of one batch before the objective is applied: a Batch whose labels are all -100;
+ * data/masking.ts's ObjectiveBatchSource wraps this source and makes the MLM/CLM inputs and labels.
+ */
+export interface PackedBatch extends Batch {
   inputIds: BigInt64Array;      // [B, T] [CLS] ... [SEP] ... token ids
   attentionMask: BigInt64Array; // [B, T] 1 = real token, 0 = padding
+  labels: BigInt64Array;        // [B, T] all -100 (no objective yet)
   index: number;                // ordinal of this batch in the stream (0-based), stable across resume
   epoch: number;                // epoch of the batch's first row
 }
@@ -66,7 +70,7 @@ export function epochOrder(n: number, seed: number, epoch: number, shuffle = tru
 }
 
 /** Endless stream of packed batches over one split of a tokenized corpus. */
-export class PackedBatchSource {
+export class PackedBatchSource implements BatchSource<PackCursor> {
   private epoch = 0;
   private doc = 0;
   private offset = 0;
@@ -136,7 +140,8 @@ export class PackedBatchSource {
     const attentionMask = new BigInt64Array(B * T).fill(1n);
     const epoch = this.epoch;
     for (let b = 0; b < B; b++) this.fillRow(inputIds.subarray(b * T, (b + 1) * T));
-    return { batchSize: B, seqLen: T, inputIds, attentionMask, index: this.batches++, epoch };
+    const labels = new BigInt64Array(B * T).fill(-100n);
+    return { batchSize: B, seqLen: T, inputIds, attentionMask, labels, index: this.batches++, epoch };
   }
 }
 
@@ -153,7 +158,8 @@ export function* evalBatches(store: DocumentStore, seqLen: number, batchSize: nu
       const inputIds = new BigInt64Array(take.length * T).fill(BigInt(pad));   // [B, T]
       const attentionMask = new BigInt64Array(take.length * T);                // [B, T]
       take.forEach((r, b) => r.forEach((id, t) => { inputIds[b * T + t] = BigInt(id); attentionMask[b * T + t] = 1n; }));
-      yield { batchSize: take.length, seqLen: T, inputIds, attentionMask, index: index++, epoch: 0 };
+      const labels = new BigInt64Array(take.length * T).fill(-100n);
+      yield { batchSize: take.length, seqLen: T, inputIds, attentionMask, labels, index: index++, epoch: 0 };
     }
   };
   for (let d = 0; d < store.documents; d++) {
@@ -166,17 +172,4 @@ export function* evalBatches(store: DocumentStore, seqLen: number, batchSize: nu
   }
   if (row.length > 1) rows.push(row);
   yield* flush(true);
-}
-
-/**
- * Adapt a packed source to the train loop's BatchSource: `prepare` (data/masking.ts: MLM masking or
- * CLM labels) turns each PackedBatch into a Batch; it should draw its randomness from batch.index so
- * that a resumed run masks identically.
- */
-export function toBatchSource(packed: PackedBatchSource, prepare: (b: PackedBatch) => Batch): BatchSource<PackCursor> {
-  return {
-    next: () => prepare(packed.next()),
-    cursor: () => packed.cursor(),
-    seek: (c) => packed.seek(c),
-  };
 }

@@ -115,6 +115,7 @@ export async function buildShards(corpusPath: string, tokenizer: TextTokenizer, 
     hasher.add(d.text);
     if (hasher.documents % 4096 === 0) opts.onProgress?.('hash', hasher.documents, 0);
   }
+  opts.onProgress?.('hash', hasher.documents, 0);
   const corpusHash = hasher.digest();
   const dir = join(opts.cacheDir, cacheName(corpusHash, tokenizer.hash, fraction, seed));
   if (existsSync(join(dir, 'meta.json'))) return dir;
@@ -134,6 +135,7 @@ export async function buildShards(corpusPath: string, tokenizer: TextTokenizer, 
       writers[heldOutByText(d.text, fraction, seed) ? 'heldout' : 'train'].add(ids);
       if (check.documents % 1024 === 0) opts.onProgress?.('tokenize', check.documents, writers.train.tokens + writers.heldout.tokens);
     }
+    opts.onProgress?.('tokenize', check.documents, writers.train.tokens + writers.heldout.tokens);
     if (check.digest() !== corpusHash) throw new DataError(`${corpusPath}: corpus changed while it was being tokenized`, corpusPath);
     writers.train.flush();
     writers.heldout.flush();

@@ -133,13 +133,13 @@ export function inverseIndex(synsets: Map<string, Synset>, symbols: string[]): M
   return inv;
 }
 
-/** All synsets reachable from `roots` by following the inverse of `symbols` (e.g. all hyponyms). */
-export function closure(roots: Iterable<string>, inv: Map<string, string[]>): Set<string> {
+/** All synsets reachable from `roots` through `inv` (e.g. all hyponyms); `keep` prunes a branch. */
+export function closure(roots: Iterable<string>, inv: Map<string, string[]>, keep: (key: string) => boolean = () => true): Set<string> {
   const seen = new Set<string>();
   const stack = [...roots];
   while (stack.length) {
     const k = stack.pop()!;
-    if (seen.has(k)) continue;
+    if (seen.has(k) || !keep(k)) continue;
     seen.add(k);
     for (const c of inv.get(k) ?? []) if (!seen.has(c)) stack.push(c);
   }
