@@ -76,15 +76,23 @@ const ModelSchema = z.union([
 ], { error: `expected a model preset (${MODEL_PRESET_NAMES.join(', ')}) or {hf_dir: path}` });
 
 const paths = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).transform((v) => (typeof v === 'string' ? [v] : v));
+export interface DataConfig {
+  corpus: string[];                 // training text: file(s) or directories
+  tokenizer?: string;               // tokenizer.json; absent = interim character-level vocabulary
+  held_out: string[];               // probe / evaluation texts, never trained on
+  format?: string;                  // reserved for the data pipeline (txt | jsonl ...)
+  cache_dir?: string;               // token shard cache (default OUT/data-cache)
+}
 const DataSchema = z.union([
-  z.string().min(1).transform((p) => ({ corpus: [p], held_out: [] as string[] })),
+  z.string().min(1).transform((p): DataConfig => ({ corpus: [p], held_out: [] })),
   z.strictObject({
-    corpus: paths,                          // training text: file(s) or directories
-    tokenizer: z.string().optional(),       // tokenizer.json; absent = interim character-level vocabulary
-    held_out: paths.optional().transform((v) => v ?? []), // probe / evaluation texts, never trained on
-    format: z.string().optional(),          // reserved for the data pipeline (txt | jsonl ...)
-  }),
-], { error: 'expected a text file path or {corpus, tokenizer?, held_out?}' });
+    corpus: paths,
+    tokenizer: z.string().min(1).optional(),
+    held_out: paths.optional().transform((v) => v ?? []),
+    format: z.string().optional(),
+    cache_dir: z.string().min(1).optional(),
+  }).transform((d): DataConfig => d),
+], { error: 'expected a text file path or {corpus, tokenizer?, held_out?, cache_dir?}' });
 
 const OptimizerSchema = z.strictObject({
   betas: z.tuple([z.number().min(0).lt(1), z.number().min(0).lt(1)]).default(PAPER_DEFAULTS.betas),

@@ -2,33 +2,17 @@
 // tensor read from disk can be checked against the model it is meant for.
 
 import type { ModernBertConfig } from '../model/config';
+import { parameterSpecs } from '../model/params';
 
 export const DECODER_WEIGHT = 'decoder.weight';
 export const TOK_EMBEDDINGS = 'model.embeddings.tok_embeddings.weight';
 
-/** Expected parameters in state-dict order. The tied decoder.weight is left out when tie_word_embeddings. */
+/**
+ * Expected parameters in state-dict order (model/params.ts is the one list of names and shapes; it
+ * leaves out the tied decoder.weight and throws for configs our graphs do not implement).
+ */
 export function expectedParamShapes(c: ModernBertConfig): Map<string, number[]> {
-  const D = c.hidden_size, F = c.intermediate_size, V = c.vocab_size;
-  const m = new Map<string, number[]>();
-  const norm = (prefix: string) => { m.set(`${prefix}.weight`, [D]); if (c.norm_bias) m.set(`${prefix}.bias`, [D]); };
-  const linear = (prefix: string, out: number, inp: number, bias: boolean) => { m.set(`${prefix}.weight`, [out, inp]); if (bias) m.set(`${prefix}.bias`, [out]); };
-  m.set(TOK_EMBEDDINGS, [V, D]);
-  norm('model.embeddings.norm');
-  for (let i = 0; i < c.num_hidden_layers; i++) {
-    const p = `model.layers.${i}`;
-    if (i !== 0) norm(`${p}.attn_norm`); // layer 0's attn_norm is Identity in HF
-    linear(`${p}.attn.Wqkv`, 3 * D, D, c.attention_bias);
-    linear(`${p}.attn.Wo`, D, D, c.attention_bias);
-    norm(`${p}.mlp_norm`);
-    linear(`${p}.mlp.Wi`, 2 * F, D, c.mlp_bias);
-    linear(`${p}.mlp.Wo`, D, F, c.mlp_bias);
-  }
-  norm('model.final_norm');
-  linear('head.dense', D, D, c.classifier_bias);
-  norm('head.norm');
-  if (!c.tie_word_embeddings) m.set(DECODER_WEIGHT, [V, D]);
-  if (c.decoder_bias) m.set('decoder.bias', [V]);
-  return m;
+  return new Map(parameterSpecs(c).map((s) => [s.name, s.shape]));
 }
 
 /**
