@@ -1,0 +1,86 @@
+// Figure specs: the data and options of one chart, saved as JSON beside every export so that
+// `npm run figures -- --spec FILE --out DIR` re-renders it headless, identically. The same spec
+// drives the chart in the renderer (DESIGN.md decision 5). Pure: no DOM, no node.
+import { z } from 'zod';
+
+/** Paper sizes: ACL single column 7.7 cm, full width 16 cm. */
+export const SIZE_PRESETS = { 'acl-column': 7.7, 'acl-full': 16 } as const;
+/** Base font sizes in points. */
+export const FONT_PRESETS = { small: 7, paper: 8, large: 10 } as const;
+
+export const CM_PER_PT = 2.54 / 72;
+
+const options = z
+  .object({
+    size: z.union([z.enum(['acl-column', 'acl-full']), z.object({ widthCm: z.number().min(2).max(60) }).strict()]).default('acl-column'),
+    aspect: z.number().min(0.2).max(3).default(0.75),          // height / width
+    font: z.union([z.enum(['small', 'paper', 'large']), z.number().min(4).max(24)]).default('paper'),
+    palette: z.enum(['okabe-ito', 'tol-bright', 'tol-muted']).default('okabe-ito'), // categorical, colour-blind safe
+    grayscale: z.boolean().default(false),
+    title: z.string().max(200).optional(),
+  })
+  .strict();
+
+const layerRegion = z.object({ name: z.string(), from: z.number().int(), to: z.number().int() }).strict();
+
+const heatmapData = z
+  .object({
+    values: z.array(z.array(z.number().nullable())).min(1),  // values[row][col]
+    rowLabel: z.string(),
+    colLabel: z.string(),
+    rowTicks: z.array(z.string()).optional(),
+    colTicks: z.array(z.string()).optional(),
+    scale: z.enum(['viridis01', 'diverging']).default('viridis01'), // viridis fixed to [0,1] or RdBu centred on 0
+    valueLabel: z.string().default('CKA'),
+  })
+  .strict();
+
+const series = z
+  .object({
+    name: z.string(),
+    x: z.array(z.number()),
+    y: z.array(z.number().nullable()),
+    lower: z.array(z.number().nullable()).optional(),  // shaded band (e.g. bootstrap CI or seed noise)
+    upper: z.array(z.number().nullable()).optional(),
+    dashed: z.boolean().optional(),
+  })
+  .strict();
+
+const linesData = z
+  .object({
+    series: z.array(series).min(1),
+    xLabel: z.string(),
+    yLabel: z.string(),
+    logY: z.boolean().default(false),
+    regions: z.array(layerRegion).optional(),           // shaded x-ranges (low / mid / deep layers)
+    markers: z.array(z.object({ x: z.number(), label: z.string() }).strict()).optional(), // vertical lines (phase changes)
+    frozen: z.array(z.object({ name: z.string(), layers: z.array(z.number().int()) }).strict()).optional(), // freeze masks on the layer axis
+    yDomain: z.tuple([z.number(), z.number()]).optional(),
+    integerX: z.boolean().default(false),
+  })
+  .strict();
+
+export const figureSpecSchema = z.discriminatedUnion('kind', [
+  z.object({ version: z.literal(1), kind: z.literal('heatmap'), data: heatmapData, options }).strict(),
+  z.object({ version: z.literal(1), kind: z.literal('lines'), data: linesData, options }).strict(),
+]);
+
+export type FigureSpec = z.output<typeof figureSpecSchema>;
+export type FigureSpecInput = z.input<typeof figureSpecSchema>;
+export type HeatmapSpec = Extract<FigureSpec, { kind: 'heatmap' }>;
+export type LinesSpec = Extract<FigureSpec, { kind: 'lines' }>;
+export type FigureOptions = FigureSpec['options'];
+
+export function widthCm(o: FigureOptions): number {
+  return typeof o.size === 'string' ? SIZE_PRESETS[o.size] : o.size.widthCm;
+}
+
+export function fontPt(o: FigureOptions): number {
+  return typeof o.font === 'number' ? o.font : FONT_PRESETS[o.font];
+}
+
+/** Width and height of the figure in points (1 pt = 1/72 in); the SVG's user units are points. */
+export function figureSizePt(o: FigureOptions): { width: number; height: number } {
+  const width = widthCm(o) / CM_PER_PT;
+  return { width, height: width * o.aspect };
+}
