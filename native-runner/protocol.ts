@@ -209,7 +209,6 @@ function resolvePhases(p: Parsed, issues: string[]): RunConfig | null {
       tokens: ph.tokens ?? null, steps, lr: lr as LrConfig, reset_scheduler: i === 0 ? true : ph.reset_scheduler, freeze: ph.freeze,
     });
   });
-  if (issues.length) return null;
   const { phases: _ignored, ...rest } = p;
   return { ...rest, phases };
 }

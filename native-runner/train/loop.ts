@@ -1,0 +1,93 @@
+// The step loop: phases in order, the learning rate from the schedule plan, one compiled train step
+// per (objective, freeze pattern), checkpoints every N steps and at each phase end, divergence
+// detection. It knows nothing about threads or files: worker.ts feeds it batches and persists
+// checkpoints, so the same loop could run anywhere a TrainStepRunner exists.
+
+import type { RunConfig, RunEventBody, RunStatus } from '../protocol';
+import { freezeSpec } from '../protocol';
+import type { Batch, FreezeSpec, Objective, TrainState, TrainStepRunner } from './step-api';
+import { lrForStep, phaseAt, type PhasePlan } from './schedule';
+
+export interface PreparedBatch {
+  batch: Batch;
+  cursor: unknown;                // data cursor after this batch (what a resume seeks to)
+}
+
+export interface RunnerKey { objective: Objective; freeze: FreezeSpec }
+
+export interface LoopOptions {
+  config: RunConfig;
+  numLayers: number;
+  plan: PhasePlan[];
+  state: TrainState;              // updated in place by the runners
+  startStep: number;              // updates already done (0, or the resumed checkpoint's step)
+  nextBatch(step: number): Promise<PreparedBatch>;
+  createRunner(key: RunnerKey): Promise<TrainStepRunner>;
+  /** Persist a checkpoint after `step` updates; returns its path. */
+  saveCheckpoint(step: number, cursor: unknown): string;
+  emit(e: RunEventBody): void;
+  shouldStop(): boolean;          // checked between steps (SIGINT/SIGTERM)
+  now(): number;                  // ms clock, for throughput and ETA only
+}
+
+export interface LoopResult { status: RunStatus; step: number; message?: string }
+
+/** Steps after which a checkpoint is due: every `every` steps, and at the last step of each phase. */
+export function checkpointDue(plan: PhasePlan[], every: number, done: number): boolean {
+  return (every > 0 && done % every === 0) || plan.some((p) => p.end === done);
+}
+
+export async function runLoop(o: LoopOptions): Promise<LoopResult> {
+  const total = o.plan[o.plan.length - 1].end;
+  const B = o.config.batch_size, T = o.config.seq_len;
+  const runners = new Map<string, TrainStepRunner>();
+  const runnerFor = async (p: PhasePlan): Promise<TrainStepRunner> => {
+    const key: RunnerKey = { objective: p.phase.objective, freeze: freezeSpec(p.phase.freeze, o.numLayers) };
+    const id = JSON.stringify(key);
+    let r = runners.get(id);
+    if (!r) { r = await o.createRunner(key); runners.set(id, r); }
+    return r;
+  };
+  let phase: PhasePlan | null = null;
+  let lastCursor: unknown = undefined;
+  let lastSaved = o.startStep;
+  let emaMs = 0; // exponential moving average of the step time (ms)
+  try {
+    for (let s = o.startStep; s < total; s++) {
+      const p = phaseAt(o.plan, s);
+      if (p !== phase) {
+        o.emit({ type: 'phase_changed', step: s, from: phase?.phase.name ?? (s > 0 ? o.plan[p.index - 1]?.phase.name ?? null : null), to: p.phase.name, index: p.index });
+        phase = p;
+      }
+      const runner = await runnerFor(p);
+      const { batch, cursor } = await o.nextBatch(s);
+      const lr = lrForStep(o.plan, s);
+      const t0 = o.now();
+      const res = await runner.step(batch, lr);
+      const ms = o.now() - t0;
+      const done = s + 1;
+      if (!Number.isFinite(res.loss)) {
+        const message = `loss is ${res.loss} at step ${done} (phase ${p.phase.name}); the run diverged`;
+        o.emit({ type: 'error', message });
+        return { status: 'diverged', step: done, message };
+      }
+      lastCursor = cursor;
+      emaMs = emaMs === 0 ? ms : 0.9 * emaMs + 0.1 * ms;
+      o.emit({
+        type: 'step', step: done, phase: p.phase.name, loss: res.loss, lr, grad_norm: res.gradNorm,
+        layer_grad_norms: res.layerGradNorms, tokens_per_s: emaMs > 0 ? (B * T * 1000) / emaMs : 0, eta_s: ((total - done) * emaMs) / 1000,
+      });
+      if (checkpointDue(o.plan, o.config.checkpoint_every, done)) {
+        o.emit({ type: 'checkpoint', path: o.saveCheckpoint(done, cursor), step: done, phase: p.phase.name });
+        lastSaved = done;
+      }
+      if (o.shouldStop() && done < total) {
+        if (lastSaved !== done) o.emit({ type: 'checkpoint', path: o.saveCheckpoint(done, lastCursor), step: done, phase: p.phase.name });
+        return { status: 'stopped', step: done, message: 'stopped on request; resume with --resume' };
+      }
+    }
+    return { status: 'completed', step: total };
+  } finally {
+    for (const r of runners.values()) await r.release();
+  }
+}

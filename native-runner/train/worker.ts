@@ -1,0 +1,130 @@
+// Worker-thread side of a training run. onnxruntime-node's session.run() executes synchronously on
+// the calling thread (its promise only defers the call with setImmediate), so the step loop lives
+// here while the runner's main thread prepares the next batches (masking included), prints events,
+// draws the progress bar and reacts to signals. Messages:
+//   main → worker  {type: 'batch', step, inputIds, attentionMask, labels (ArrayBuffers, transferred), cursor}
+//   worker → main  {type: 'took', step}      a batch was consumed: main sends one more (keeps 2 ahead)
+//                  {type: 'event', event}    a RunEventBody
+//                  {type: 'done', result}    the loop ended (LoopResult)
+// Stop requests arrive through a shared Int32 flag, because a blocked thread reads no messages.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { join } from 'node:path';
+import type { ModernBertConfig } from '../model/config';
+import { initParameters } from '../model/init';
+import type { RunConfig, RunEventBody } from '../protocol';
+import { checkpointDirName, configHash, loadModelDir, readCheckpoint, TRAINER_STATE_FORMAT, writeCheckpoint, type TrainerState } from '../checkpoint/checkpoint';
+import type { RngState } from '../util/rng';
+import { runLoop, type PreparedBatch, type RunnerKey } from './loop';
+import { phaseAt, planPhases, type PhasePlan } from './schedule';
+import type { AdamWHyper, TrainState, TrainStepRunner } from './step-api';
+
+/** What the loop asks of train-step.ts (the engine's createTrainStep). */
+export interface TrainStepOptions {
+  config: ModernBertConfig; objective: RunnerKey['objective']; freeze: RunnerKey['freeze'];
+  batchSize: number; seqLen: number; optimizer: AdamWHyper; state: TrainState; device: 'cpu' | 'cuda'; threads: number;
+}
+// Imported by path until train-step.ts is committed, so this module typechecks without it.
+const createTrainStep = async (o: TrainStepOptions): Promise<TrainStepRunner> => {
+  const mod = (await import(/* @vite-ignore */ `./train-step${''}`)) as { createTrainStep(o: TrainStepOptions): Promise<TrainStepRunner> };
+  return mod.createTrainStep(o);
+};
+
+export interface WorkerInput {
+  config: RunConfig;
+  modelConfig: ModernBertConfig;
+  outDir: string;
+  resumeDir: string | null;       // checkpoint to continue from
+  initFrom: string | null;        // HF/checkpoint directory whose weights start a fresh run
+  stopFlag: SharedArrayBuffer;    // Int32[0] != 0: stop after the current step
+}
+
+export interface BatchMessage {
+  type: 'batch'; step: number; batchSize: number; seqLen: number;
+  inputIds: ArrayBuffer; attentionMask: ArrayBuffer; labels: ArrayBuffer;
+  cursor: { source: unknown; rng: RngState };
+}
+
+function initialState(w: WorkerInput): { state: TrainState; startStep: number } {
+  if (w.resumeDir) {
+    const { state, trainer } = readCheckpoint(w.resumeDir, w.modelConfig);
+    return { state, startStep: trainer.step };
+  }
+  const params = w.initFrom ? loadModelDir(w.initFrom, w.modelConfig).params : initParameters(w.modelConfig, w.config.seed);
+  params.delete('decoder.weight'); // tied to the embeddings
+  const zeros = () => new Map([...params].map(([k, v]) => [k, new Float32Array(v.length)]));
+  return { state: { params, expAvg: zeros(), expAvgSq: zeros(), adamStep: 0 }, startStep: 0 };
+}
+
+/** Trainer state after `step` updates: the phase and schedule position of the next update. */
+export function trainerStateAt(plan: PhasePlan[], cfg: RunConfig, step: number, cursor: PreparedBatch['cursor'], adamStep: number): TrainerState {
+  const total = plan[plan.length - 1].end;
+  const p = step < total ? phaseAt(plan, step) : plan[plan.length - 1];
+  const c = cursor as { rng?: RngState };
+  return {
+    format: TRAINER_STATE_FORMAT, step, phase_index: step < total ? p.index : plan.length, phase: p.phase.name,
+    phase_step: step < total ? step - p.start : p.end - p.start,
+    scheduler: { segment_start: p.schedStart, position: step - p.schedStart, total: p.schedTotal },
+    adam_step: adamStep, data_cursor: cursor, rng: c?.rng ? { mask: c.rng } : {}, config_hash: configHash(cfg),
+    seed: cfg.seed, saved_at: new Date().toISOString(),
+  };
+}
+
+async function main(): Promise<void> {
+  const w = workerData as WorkerInput;
+  const port = parentPort!;
+  const stop = new Int32Array(w.stopFlag);
+  const emit = (event: RunEventBody) => port.postMessage({ type: 'event', event });
+  const plan = planPhases(w.config.phases);
+  const { state, startStep } = initialState(w);
+
+  // batches arrive ahead of need; a step waits only if main has not produced its batch yet
+  const ready = new Map<number, PreparedBatch>();
+  const waiting = new Map<number, (b: PreparedBatch) => void>();
+  port.on('message', (m: BatchMessage) => {
+    if (m.type !== 'batch') return;
+    const batch = {
+      batchSize: m.batchSize, seqLen: m.seqLen, inputIds: new BigInt64Array(m.inputIds),
+      attentionMask: new BigInt64Array(m.attentionMask), labels: new BigInt64Array(m.labels),
+    };
+    const waiter = waiting.get(m.step);
+    if (waiter) { waiting.delete(m.step); waiter({ batch, cursor: m.cursor }); } else ready.set(m.step, { batch, cursor: m.cursor });
+  });
+  const nextBatch = (step: number) => new Promise<PreparedBatch>((resolve) => {
+    const got = ready.get(step);
+    const take = (b: PreparedBatch) => { port.postMessage({ type: 'took', step }); resolve(b); };
+    if (got) { ready.delete(step); take(got); } else waiting.set(step, take);
+  });
+
+  let device = w.config.device;
+  const createRunner = async (key: RunnerKey): Promise<TrainStepRunner> => {
+    const make = (dev: 'cpu' | 'cuda') => createTrainStep({
+      config: w.modelConfig, objective: key.objective, freeze: key.freeze, batchSize: w.config.batch_size, seqLen: w.config.seq_len,
+      optimizer: { beta1: w.config.optimizer.betas[0], beta2: w.config.optimizer.betas[1], eps: w.config.optimizer.eps,
+        weightDecay: w.config.optimizer.weight_decay, clipGradNorm: w.config.optimizer.clip_grad_norm },
+      state, device: dev, threads: w.config.threads,
+    });
+    if (device !== 'auto') return make(device);
+    try { const r = await make('cuda'); device = 'cuda'; return r; } catch (e) {
+      emit({ type: 'warning', message: `device auto: CUDA unavailable (${(e as Error).message.split('\n')[0]}); training on CPU` });
+      device = 'cpu';
+      return make('cpu');
+    }
+  };
+
+  const result = await runLoop({
+    config: w.config, numLayers: w.modelConfig.num_hidden_layers, plan, state, startStep, nextBatch, createRunner, emit,
+    saveCheckpoint: (step, cursor) => {
+      const dir = join(w.outDir, 'checkpoints', checkpointDirName(step));
+      writeCheckpoint(dir, { modelConfig: w.modelConfig, state, trainer: trainerStateAt(plan, w.config, step, cursor, state.adamStep), runConfig: w.config });
+      return dir;
+    },
+    shouldStop: () => Atomics.load(stop, 0) !== 0,
+    now: () => performance.now(),
+  });
+  port.postMessage({ type: 'done', result });
+}
+
+main().catch((e: Error) => {
+  parentPort!.postMessage({ type: 'done', result: { status: 'failed', step: -1, message: e.stack ?? String(e) } });
+});
