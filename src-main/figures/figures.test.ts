@@ -73,7 +73,7 @@ describe('figure rendering', () => {
     expect(root.querySelectorAll('rect.region').length).toBe(2);
     expect(root.querySelectorAll('g.frozen rect').length).toBe(2);
     const gray = parseSvg(renderSvg(parseFigureSpec({ ...lines, options: { ...lines.options, grayscale: true } })));
-    for (const p of gray.querySelectorAll('path.series')) {
+    for (const p of Array.from(gray.querySelectorAll('path.series'))) {
       const m = p.getAttribute('stroke')!.match(/^#([0-9a-f]{2})\1\1$/);
       expect(m, p.getAttribute('stroke')!).not.toBeNull();
     }
