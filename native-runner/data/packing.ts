@@ -1,7 +1,7 @@
 // Packing tokenized documents into fixed-length sequences, ModernBERT-style, and serving them as
 // batches with a resumable cursor.
 //
-// Each epoch visits the documents of a split in a seeded random order (Fisher-Yates with a PRNG
+// Each epoch visits the documents of a split in a seeded random order (Fisher-Yates with util/rng.ts
 // seeded by (seed, epoch)). The visited documents form one stream "d1 [SEP] d2 [SEP] ..."; it is cut
 // into rows of T-1 tokens and every row starts with [CLS]. A document longer than the room left
 // continues on the next row. Training streams never pad (the stream runs on into the next epoch),
@@ -14,6 +14,7 @@
 // train loop its BatchSource; that wrapper's cursor holds this cursor plus the masking RNG state.
 
 import type { Batch, BatchSource } from '../train/step-api';
+import { Rng } from '../util/rng';
 import { DataError } from './errors';
 import type { DocumentStore } from './shards';
 
@@ -44,26 +45,14 @@ export interface PackedBatch extends Batch {
   epoch: number;                // epoch of the batch's first row
 }
 
-/** mulberry32: small, fast, good enough for shuffling; seeded per (seed, epoch). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Document order of one epoch. */
+/** Document order of one epoch: Fisher-Yates driven by an independent stream per (seed, epoch). */
 export function epochOrder(n: number, seed: number, epoch: number, shuffle = true): Uint32Array {
   const order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
   if (!shuffle) return order;
-  const rand = mulberry32((Math.imul(seed | 0, 0x9e3779b1) ^ Math.imul(epoch + 1, 0x85ebca6b)) >>> 0);
+  const rng = Rng.seeded(seed, `shuffle/epoch ${epoch}`);
   for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
+    const j = rng.int(i + 1);
     const t = order[i]; order[i] = order[j]; order[j] = t;
   }
   return order;
