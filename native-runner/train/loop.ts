@@ -5,6 +5,8 @@
 
 import type { RunConfig, RunEventBody, RunStatus } from '../protocol';
 import { freezeSpec } from '../protocol';
+import { configHash, TRAINER_STATE_FORMAT, type TrainerState } from '../checkpoint/checkpoint';
+import type { RngState } from '../util/rng';
 import type { Batch, FreezeSpec, Objective, TrainState, TrainStepRunner } from './step-api';
 import { lrForStep, phaseAt, type PhasePlan } from './schedule';
 
@@ -35,6 +37,20 @@ export interface LoopResult { status: RunStatus; step: number; message?: string 
 /** Steps after which a checkpoint is due: every `every` steps, and at the last step of each phase. */
 export function checkpointDue(plan: PhasePlan[], every: number, done: number): boolean {
   return (every > 0 && done % every === 0) || plan.some((p) => p.end === done);
+}
+
+/** Trainer state after `step` updates: the phase and schedule position of the next update. */
+export function trainerStateAt(plan: PhasePlan[], cfg: RunConfig, step: number, cursor: PreparedBatch['cursor'], adamStep: number): TrainerState {
+  const total = plan[plan.length - 1].end;
+  const p = step < total ? phaseAt(plan, step) : plan[plan.length - 1];
+  const c = cursor as { rng?: RngState };
+  return {
+    format: TRAINER_STATE_FORMAT, step, phase_index: step < total ? p.index : plan.length, phase: p.phase.name,
+    phase_step: step < total ? step - p.start : p.end - p.start,
+    scheduler: { segment_start: p.schedStart, position: step - p.schedStart, total: p.schedTotal },
+    adam_step: adamStep, data_cursor: cursor, rng: c?.rng ? { mask: c.rng } : {}, config_hash: configHash(cfg),
+    seed: cfg.seed, saved_at: new Date().toISOString(),
+  };
 }
 
 export async function runLoop(o: LoopOptions): Promise<LoopResult> {

@@ -13,10 +13,10 @@ import { join } from 'node:path';
 import type { ModernBertConfig } from '../model/config';
 import { initParameters } from '../model/init';
 import type { RunConfig, RunEventBody } from '../protocol';
-import { checkpointDirName, configHash, loadModelDir, readCheckpoint, TRAINER_STATE_FORMAT, writeCheckpoint, type TrainerState } from '../checkpoint/checkpoint';
+import { checkpointDirName, loadModelDir, readCheckpoint, writeCheckpoint } from '../checkpoint/checkpoint';
 import type { RngState } from '../util/rng';
-import { runLoop, type PreparedBatch, type RunnerKey } from './loop';
-import { phaseAt, planPhases, type PhasePlan } from './schedule';
+import { runLoop, trainerStateAt, type PreparedBatch, type RunnerKey } from './loop';
+import { planPhases } from './schedule';
 import type { AdamWHyper, TrainState, TrainStepRunner } from './step-api';
 
 /** What the loop asks of train-step.ts (the engine's createTrainStep). */
@@ -54,20 +54,6 @@ function initialState(w: WorkerInput): { state: TrainState; startStep: number } 
   params.delete('decoder.weight'); // tied to the embeddings
   const zeros = () => new Map([...params].map(([k, v]) => [k, new Float32Array(v.length)]));
   return { state: { params, expAvg: zeros(), expAvgSq: zeros(), adamStep: 0 }, startStep: 0 };
-}
-
-/** Trainer state after `step` updates: the phase and schedule position of the next update. */
-export function trainerStateAt(plan: PhasePlan[], cfg: RunConfig, step: number, cursor: PreparedBatch['cursor'], adamStep: number): TrainerState {
-  const total = plan[plan.length - 1].end;
-  const p = step < total ? phaseAt(plan, step) : plan[plan.length - 1];
-  const c = cursor as { rng?: RngState };
-  return {
-    format: TRAINER_STATE_FORMAT, step, phase_index: step < total ? p.index : plan.length, phase: p.phase.name,
-    phase_step: step < total ? step - p.start : p.end - p.start,
-    scheduler: { segment_start: p.schedStart, position: step - p.schedStart, total: p.schedTotal },
-    adam_step: adamStep, data_cursor: cursor, rng: c?.rng ? { mask: c.rng } : {}, config_hash: configHash(cfg),
-    seed: cfg.seed, saved_at: new Date().toISOString(),
-  };
 }
 
 async function main(): Promise<void> {

@@ -1,0 +1,69 @@
+// Resume is exact: N steps straight == k steps, SIGKILL, resume, N-k steps (parameters and AdamW
+// moments equal to 1e-6), across phase changes, a freeze change and a scheduler reset.
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { RunEvent } from '../../native-runner/protocol';
+import { CORPUS, loadTensors, maxAbsDiff, startRunner, trainerState, writeConfig } from './run-cli';
+
+const dir = mkdtempSync(join(tmpdir(), 'runner-resume-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+// 14 steps: MLM 30% (6) -> CLM with the low layers frozen (4) -> MLM 15% decay, scheduler reset (4)
+const config = writeConfig(dir, 'run.json', {
+  model: 'tiny', data: CORPUS, seq_len: 32, batch_size: 8, seed: 5, checkpoint_every: 5,
+  phases: [
+    { name: 'mlm', objective: 'mlm', mask_rate: 0.3, steps: 6, lr: { peak: 2e-3, warmup: 2, shape: 'constant' } },
+    { name: 'clm', objective: 'clm', steps: 4, lr: { peak: 2e-3, warmup: 0, shape: 'constant' }, freeze: 'low' },
+    { name: 'decay', objective: 'mlm', mask_rate: 0.15, steps: 4, lr: { peak: 2e-3, shape: 'one_minus_sqrt', final_ratio: 0.1 } },
+  ],
+});
+const steps = (evs: RunEvent[]) => evs.filter((e): e is Extract<RunEvent, { type: 'step' }> => e.type === 'step');
+
+describe('resume after SIGKILL', () => {
+  it('continues exactly as the uninterrupted run', async () => {
+    const straightOut = join(dir, 'straight');
+    const straight = await startRunner(['train', '--config', config, '--out', straightOut, '--json']);
+    expect(straight.stderr).toBe('');
+    expect(straight.code).toBe(0);
+    expect(straight.events.at(-1)).toMatchObject({ type: 'finished', status: 'completed', step: 14 });
+    expect(readdirSync(join(straightOut, 'checkpoints'))).toEqual(['step-00000005', 'step-00000006', 'step-00000010', 'step-00000014']);
+
+    const killedOut = join(dir, 'killed');
+    const killed = await startRunner(['train', '--config', config, '--out', killedOut, '--json'], (e, child) => {
+      if (e.type === 'checkpoint' && e.step === 5) child.kill('SIGKILL');
+    });
+    expect(killed.signal).toBe('SIGKILL');
+    expect(killed.events.some((e) => e.type === 'finished')).toBe(false);
+
+    // without --resume the runner refuses to touch a directory that holds a run
+    const refused = await startRunner(['train', '--config', config, '--out', killedOut, '--json']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('already holds checkpoints of a run; pass --resume');
+
+    const resumed = await startRunner(['train', '--config', config, '--out', killedOut, '--json', '--resume']);
+    expect(resumed.stderr).toBe('');
+    expect(resumed.code).toBe(0);
+    const from = (resumed.events[0] as Extract<RunEvent, { type: 'started' }>).resumed_from_step;
+    expect(from).toBeGreaterThanOrEqual(5);
+    expect(from).toBeLessThan(14);
+    expect(resumed.events.at(-1)).toMatchObject({ type: 'finished', status: 'completed', step: 14 });
+
+    // the resumed steps see the same batches, learning rates and state: same losses
+    const ref = new Map(steps(straight.events).map((e) => [e.step, e]));
+    for (const e of steps(resumed.events)) {
+      expect(e.lr).toBe(ref.get(e.step)!.lr);
+      expect(Math.abs(e.loss - ref.get(e.step)!.loss)).toBeLessThan(1e-5);
+    }
+    const a = join(straightOut, 'checkpoints', 'step-00000014'), b = join(killedOut, 'checkpoints', 'step-00000014');
+    expect(maxAbsDiff(loadTensors(join(a, 'model.safetensors')), loadTensors(join(b, 'model.safetensors')))).toBeLessThanOrEqual(1e-6);
+    expect(maxAbsDiff(loadTensors(join(a, 'optimizer.safetensors')), loadTensors(join(b, 'optimizer.safetensors')))).toBeLessThanOrEqual(1e-6);
+    const [ta, tb] = [trainerState(a), trainerState(b)];
+    expect(tb.data_cursor).toEqual(ta.data_cursor);
+    expect(tb.rng).toEqual(ta.rng);
+    expect(tb.adam_step).toBe(14);
+    expect(readdirSync(join(killedOut, 'checkpoints')).some((n) => n.startsWith('.tmp'))).toBe(false);
+    expect(existsSync(join(killedOut, 'events.ndjson'))).toBe(true);
+  });
+});
