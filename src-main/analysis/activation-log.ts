@@ -1,0 +1,83 @@
+// Logging activations into the workspace database: run a probe set through a model directory
+// (one of our checkpoints, or any Hugging Face ModernBERT directory) and store every layer's pooled
+// hidden states in one transaction. Also exports them as .npy files.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { loadModelDir } from '../../native-runner/checkpoint/checkpoint';
+import { loadTokenizer } from '../../native-runner/data/tokenizer';
+import { extractActivations, type ExtractOptions } from '../../native-runner/activations/extract';
+import type { Pooling } from '../../native-runner/activations/pooling';
+import type { Db } from '../store/db';
+import { activationLayers, getActivation, putActivations } from '../store/activations';
+import { addCheckpoint } from '../store/checkpoints';
+import { ensureProbeSet } from '../store/probe-sets';
+import { layerFileName, writeNpyAtomic } from './npy';
+import { readProbeSet } from './probe-set';
+
+export interface LogActivationsOptions extends Omit<ExtractOptions, 'poolings'> {
+  modelDir: string;              // config.json + model.safetensors
+  probeSet: string;              // JSONL or text file
+  tokenizer?: string;            // tokenizer.json or its directory (default: the model directory)
+  poolings?: Pooling[];
+  run?: { id: number; step: number | null; phase: string | null };
+  force?: boolean;               // recompute even if stored
+}
+
+export interface LogActivationsResult {
+  checkpointId: number;
+  probeSetId: number;
+  layers: number;
+  cached: boolean;
+  seconds: number;
+}
+
+/** sha256 over the model's weight files (model.safetensors, or every shard in name order). */
+export function modelDirHash(dir: string): string {
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.safetensors')).sort();
+  if (!files.length) throw new Error(`${dir}: no .safetensors weights`);
+  const h = createHash('sha256');
+  for (const f of files) h.update(f).update(fs.readFileSync(path.join(dir, f)));
+  return h.digest('hex');
+}
+
+/** The checkpoints row for a model directory, created on first use. */
+export function checkpointIdFor(db: Db, dir: string, run?: LogActivationsOptions['run']): number {
+  const abs = path.resolve(dir);
+  const existing = db.prepare('SELECT id FROM checkpoints WHERE path = ?').pluck().get(abs) as number | undefined;
+  if (existing !== undefined) return existing;
+  return addCheckpoint(db, { runId: run?.id ?? null, step: run?.step ?? null, phase: run?.phase ?? null, path: abs, sha256: modelDirHash(abs) });
+}
+
+export async function logActivations(db: Db, o: LogActivationsOptions): Promise<LogActivationsResult> {
+  const t0 = performance.now();
+  const poolings = o.poolings ?? ['mean', 'cls', 'tokens'];
+  const probe = readProbeSet(o.probeSet);
+  const { config, params } = loadModelDir(o.modelDir);
+  const tok = loadTokenizer(o.tokenizer ?? o.modelDir);
+  if (tok.vocabSize > config.vocab_size) {
+    throw new Error(`${tok.path}: tokenizer has ${tok.vocabSize} ids but the model's vocab_size is ${config.vocab_size}: not this model's tokenizer`);
+  }
+  const checkpointId = checkpointIdFor(db, o.modelDir, o.run);
+  const probeSetId = ensureProbeSet(db, { name: probe.name, sha256: probe.sha256, nTexts: probe.texts.length, path: probe.path, labels: { names: Object.keys(probe.labels) } });
+  const nLayers = config.num_hidden_layers + 1;
+  const complete = poolings.every((p) => activationLayers(db, checkpointId, probeSetId, p).length === nLayers);
+  if (complete && !o.force) return { checkpointId, probeSetId, layers: nLayers, cached: true, seconds: (performance.now() - t0) / 1000 };
+  const ids = probe.texts.map((t) => tok.encodeWithSpecials(t));
+  const sets = await extractActivations(config, params, ids, { ...o, poolings });
+  putActivations(db, checkpointId, probeSetId, sets.map((s) => ({ layer: s.layer, pooling: s.pooling, shape: s.shape, data: s.data })));
+  return { checkpointId, probeSetId, layers: nLayers, cached: false, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** Write one .npy per layer (layer_000.npy = embedding output …) into outDir; returns the files. */
+export function exportActivationsNpy(db: Db, checkpointId: number, probeSetId: number, pooling: Pooling, outDir: string): string[] {
+  const layers = activationLayers(db, checkpointId, probeSetId, pooling);
+  if (!layers.length) throw new Error(`no ${pooling}-pooled activations stored for checkpoint ${checkpointId} and probe set ${probeSetId}`);
+  fs.mkdirSync(outDir, { recursive: true });
+  return layers.map((l) => {
+    const a = getActivation(db, checkpointId, probeSetId, l, pooling)!;
+    const file = path.join(outDir, layerFileName(l));
+    writeNpyAtomic(file, a.data, a.shape);
+    return file;
+  });
+}
