@@ -51,14 +51,25 @@ export function fmtShape(s: Shape): string {
 
 type Data = TensorData['data'];
 
+interface NodeRec {
+  opType: string;
+  domain: string;
+  name: string;
+  inputs: (Value | null)[];        // names resolved at serialization, so outputs can be renamed
+  outputs: Value[];
+  attrs: Record<string, AttrValue>;
+}
+
 export class Graph {
-  readonly nodes: NodeData[] = [];
+  readonly nodes: NodeRec[] = [];
   readonly inputs: ValueInfoData[] = [];
   readonly outputs: ValueInfoData[] = [];
   readonly initializers: TensorData[] = [];
   readonly tape: TapeEntry[] = [];
   private readonly values = new Map<string, Value>();
   private readonly constCache = new Map<string, Value>();
+  private readonly producers = new Set<string>();     // values produced by a node (renamable)
+  private readonly exposed = new Set<string>();       // values already exposed as graph outputs
   private counter = 0;
 
   /** `float` is the dtype of every floating tensor: float32 for training, float64 for checks. */
@@ -84,10 +95,23 @@ export class Graph {
     return this.register({ name, dtype, shape: [...shape], requiresGrad });
   }
 
-  /** Expose `v` as a graph output named `name` (an Identity node renames it when needed). */
+  /** Expose `v` as a graph output named `name`. A node's own output is renamed in place (no copy);
+   *  graph inputs, initializers and values already exposed get an Identity node. */
   output(v: Value, name: string = v.name): Value {
     let out = v;
-    if (name !== v.name) out = this.node('Identity', [v], [{ dtype: v.dtype, shape: v.shape }], {}, '', name)[0];
+    if (name !== v.name) {
+      const renamable = this.producers.has(v.name) && !this.exposed.has(v.name);
+      if (renamable && !this.values.has(name)) {
+        this.values.delete(v.name);
+        this.producers.delete(v.name);
+        (v as { name: string }).name = name;
+        this.values.set(name, v);
+        this.producers.add(name);
+      } else {
+        out = this.node('Identity', [v], [{ dtype: v.dtype, shape: v.shape }], {}, '', name)[0];
+      }
+    }
+    this.exposed.add(out.name);
     this.outputs.push({ name: out.name, dtype: out.dtype, dims: [...out.shape] });
     return out;
   }
@@ -107,14 +131,8 @@ export class Graph {
       shape: [...o.shape],
       requiresGrad: false,
     }));
-    this.nodes.push({
-      opType,
-      domain,
-      name: this.fresh(`n_${opType}`),
-      inputs: inputs.map((v) => (v ? v.name : '')),
-      outputs: outputs.map((v) => v.name),
-      attrs,
-    });
+    for (const o of outputs) this.producers.add(o.name);
+    this.nodes.push({ opType, domain, name: this.fresh(`n_${opType}`), inputs: [...inputs], outputs, attrs });
     return outputs;
   }
 
@@ -160,10 +178,22 @@ export class Graph {
     if (needs) this.tape.push({ op, inputs, outputs, attrs, saved });
   }
 
+  /** Nodes with value names resolved (for serialization and structure tests). */
+  nodeData(): NodeData[] {
+    return this.nodes.map((n) => ({
+      opType: n.opType,
+      domain: n.domain,
+      name: n.name,
+      inputs: n.inputs.map((v) => (v ? v.name : '')),
+      outputs: n.outputs.map((v) => v.name),
+      attrs: n.attrs,
+    }));
+  }
+
   /** Serialize (opset 18 + com.microsoft 1). */
   toModel(): Uint8Array {
     return encodeModel({
-      graph: { name: this.name, nodes: this.nodes, inputs: this.inputs, outputs: this.outputs, initializers: this.initializers },
+      graph: { name: this.name, nodes: this.nodeData(), inputs: this.inputs, outputs: this.outputs, initializers: this.initializers },
       opsets: [{ domain: '', version: OPSET }, { domain: MS_DOMAIN, version: 1 }],
     });
   }

@@ -1,0 +1,104 @@
+// The train-step graph: forward + loss, reverse-mode gradients of the trainable parameters only,
+// global and per-group gradient norms, clipping and AdamW, in one ONNX graph.
+//   inputs : input_ids, attention_mask, labels [B, T] int64; lr, step [] float;
+//            every parameter (HF name); exp_avg.<name>, exp_avg_sq.<name> of trainable parameters
+//   outputs: loss, tokens, grad_norm [], layer_grad_norms [L+2] (embeddings, layers, head; 0 if frozen),
+//            new.<name>, new_exp_avg.<name>, new_exp_avg_sq.<name> of trainable parameters
+// Every update depends on the global gradient norm (through the clip coefficient), so all reads of
+// a parameter by the forward/backward pass happen before its update is written: the runner may
+// bind the update outputs to the very buffers it feeds as inputs (in-place, no copies).
+import { gradients } from '../graph/autodiff';
+import { Graph, type FloatDType, type Value } from '../graph/builder';
+import * as R from '../graph/raw';
+import type { ModernBertConfig } from '../model/config';
+import { normSlot, parameterSpecs, type ParamSpec } from '../model/params';
+import { adamwScalars, adamwUpdate } from './adamw';
+import { isFrozen, validateFreeze } from './freeze';
+import { objectiveLoss } from './objectives';
+import type { AdamWHyper, FreezeSpec, Objective } from './step-api';
+
+export interface TrainStepGraphOptions {
+  objective: Objective;
+  freeze: FreezeSpec;
+  batchSize: number;
+  seqLen: number;
+  hyper: AdamWHyper;
+  dtype?: FloatDType;            // float32 for training; float64 for exactness tests
+}
+
+export interface TrainStepGraph {
+  graph: Graph;
+  trainable: ParamSpec[];        // parameters that are updated (their moments are inputs/outputs)
+  frozen: ParamSpec[];
+}
+
+export const expAvgName = (p: string) => `exp_avg.${p}`;
+export const expAvgSqName = (p: string) => `exp_avg_sq.${p}`;
+export const newName = (p: string) => `new.${p}`;
+export const newExpAvgName = (p: string) => `new_exp_avg.${p}`;
+export const newExpAvgSqName = (p: string) => `new_exp_avg_sq.${p}`;
+
+export function validateHyper(h: AdamWHyper): void {
+  const bad = (field: string, why: string) => { throw new Error(`AdamW hyperparameter ${field} ${why}`); };
+  if (!(h.beta1 >= 0 && h.beta1 < 1)) bad('beta1', `must be in [0, 1), got ${h.beta1}`);
+  if (!(h.beta2 >= 0 && h.beta2 < 1)) bad('beta2', `must be in [0, 1), got ${h.beta2}`);
+  if (!(h.eps > 0)) bad('eps', `must be > 0, got ${h.eps}`);
+  if (!(h.weightDecay >= 0)) bad('weightDecay', `must be >= 0, got ${h.weightDecay}`);
+  if (h.clipGradNorm !== null && !(h.clipGradNorm > 0)) bad('clipGradNorm', `must be > 0 or null, got ${h.clipGradNorm}`);
+}
+
+export function buildTrainStepGraph(cfg: ModernBertConfig, o: TrainStepGraphOptions): TrainStepGraph {
+  const dtype = o.dtype ?? 'float32';
+  const { batchSize: B, seqLen: T } = o;
+  if (!Number.isInteger(B) || B < 1) throw new Error(`batchSize must be a positive integer, got ${B}`);
+  if (!Number.isInteger(T) || T < 1) throw new Error(`seqLen must be a positive integer, got ${T}`);
+  if (T > cfg.max_position_embeddings) throw new Error(`seqLen ${T} exceeds max_position_embeddings ${cfg.max_position_embeddings}`);
+  validateFreeze(cfg, o.freeze);
+  validateHyper(o.hyper);
+  const specs = parameterSpecs(cfg);
+  const trainable = specs.filter((s) => !isFrozen(s, o.freeze));
+  if (trainable.length === 0) throw new Error('freeze spec leaves no trainable parameter');
+
+  const g = new Graph(dtype, `train_step_${o.objective}`);
+  const inputIds = g.input('input_ids', 'int64', [B, T]);
+  const attentionMask = g.input('attention_mask', 'int64', [B, T]);
+  const labels = g.input('labels', 'int64', [B, T]);
+  const lr = g.input('lr', dtype, []);
+  const step = g.input('step', dtype, []);
+  const params = new Map<string, Value>();
+  for (const s of specs) params.set(s.name, g.input(s.name, dtype, s.shape, !isFrozen(s, o.freeze)));
+  const moments = new Map(trainable.map((s) => [s.name, {
+    m: g.input(expAvgName(s.name), dtype, s.shape),
+    v: g.input(expAvgSqName(s.name), dtype, s.shape),
+  }]));
+
+  const { loss, count } = objectiveLoss(g, cfg, params, { inputIds, attentionMask, labels }, o.objective);
+  g.output(loss, 'loss');
+  g.output(count, 'tokens');
+  const grads = gradients(g, loss, trainable.map((s) => params.get(s.name)!));
+
+  // squared norms per group slot [embeddings, layer 0..L-1, head]
+  const L = cfg.num_hidden_layers;
+  const slotParts: Value[][] = Array.from({ length: L + 2 }, () => []);
+  const updatable: ParamSpec[] = [];
+  for (const s of trainable) {
+    const d = grads.get(s.name);
+    if (!d) continue;                                   // no path to the loss: PyTorch skips grad=None too
+    updatable.push(s);
+    slotParts[normSlot(s, L)].push(R.reduce('ReduceSumSquare', g, d, d.shape.map((_, i) => i), false));
+  }
+  const slotSq = slotParts.map((parts) => (parts.length ? R.sum(g, parts) : g.scalar(0)));
+  const totalSq = R.sum(g, slotSq.filter((_, i) => slotParts[i].length > 0));
+  g.output(R.sqrt(g, R.concat(g, slotSq.map((v) => R.reshape(g, v, [1])), 0)), 'layer_grad_norms');
+
+  const { scalars, gradNorm } = adamwScalars(g, o.hyper, lr, step, totalSq);
+  g.output(gradNorm, 'grad_norm');
+  for (const s of updatable) {
+    const mv = moments.get(s.name)!;
+    const [p2, m2, v2] = adamwUpdate(g, scalars, params.get(s.name)!, grads.get(s.name)!, mv.m, mv.v, s.decay);
+    g.output(p2, newName(s.name));
+    g.output(m2, newExpAvgName(s.name));
+    g.output(v2, newExpAvgSqName(s.name));
+  }
+  return { graph: g, trainable: updatable, frozen: specs.filter((s) => isFrozen(s, o.freeze)) };
+}

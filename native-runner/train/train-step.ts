@@ -1,0 +1,190 @@
+// TrainStepRunner on onnxruntime-node: one compiled train-step graph per (objective, freeze pattern,
+// B, T, hyperparameters), cached as model bytes. Parameters and moments are fed straight from the
+// TrainState's Float32Arrays and the updated values are written back into the same arrays through
+// pre-allocated outputs (ORT writes into them directly: no copies, no repacking). Frozen tensors
+// are inputs only, so they stay bit-identical.
+import * as ort from 'onnxruntime-node';
+import type { ModernBertConfig } from '../model/config';
+import { initParameters } from '../model/init';
+import { parameterSpecs } from '../model/params';
+import { freezeKey } from './freeze';
+import type { AdamWHyper, Batch, FreezeSpec, Objective, StepResult, TrainState, TrainStepRunner } from './step-api';
+import {
+  buildTrainStepGraph, expAvgName, expAvgSqName, newExpAvgName, newExpAvgSqName, newName,
+} from './train-step-graph';
+
+export type Device = 'cpu' | 'cuda';
+
+export interface TrainStepOptions {
+  objective: Objective;
+  freeze: FreezeSpec;
+  batchSize: number;
+  seqLen: number;
+  hyper: AdamWHyper;
+  device?: Device;               // default 'cpu'
+  intraOpThreads?: number;       // default 2
+  profileFilePrefix?: string;    // enables ORT profiling (JSON trace written on release())
+}
+
+export const CUDA_INSTALL_HINT = 'ONNXRUNTIME_NODE_INSTALL=cuda12 npm run setup:cuda';
+
+/** Fresh state: seeded HF-style init, zero moments, adamStep 0. */
+export function initTrainState(cfg: ModernBertConfig, seed: number): TrainState {
+  const params = initParameters(cfg, seed);
+  const zeros = () => new Map([...params].map(([k, v]) => [k, new Float32Array(v.length)]));
+  return { params, expAvg: zeros(), expAvgSq: zeros(), adamStep: 0 };
+}
+
+interface CachedGraph { bytes: Uint8Array; trainable: string[]; numLayers: number }
+const graphCache = new Map<string, CachedGraph>();
+
+function graphKey(cfg: ModernBertConfig, o: TrainStepOptions): string {
+  const arch = [cfg.vocab_size, cfg.hidden_size, cfg.intermediate_size, cfg.num_hidden_layers, cfg.num_attention_heads,
+    cfg.local_attention, cfg.global_attn_every_n_layers, cfg.global_rope_theta, cfg.local_rope_theta, cfg.norm_eps].join(',');
+  const h = o.hyper;
+  return `${arch}|${o.objective}|${freezeKey(o.freeze)}|${o.batchSize}x${o.seqLen}|${h.beta1},${h.beta2},${h.eps},${h.weightDecay},${h.clipGradNorm}`;
+}
+
+/** The cached (or freshly built) float32 train-step model for these options. */
+export function trainStepModel(cfg: ModernBertConfig, o: TrainStepOptions): CachedGraph {
+  const key = graphKey(cfg, o);
+  let c = graphCache.get(key);
+  if (!c) {
+    const built = buildTrainStepGraph(cfg, { ...o, dtype: 'float32' });
+    c = { bytes: built.graph.toModel(), trainable: built.trainable.map((s) => s.name), numLayers: cfg.num_hidden_layers };
+    graphCache.set(key, c);
+  }
+  return c;
+}
+
+function checkState(cfg: ModernBertConfig, state: TrainState, trainable: readonly string[]): void {
+  const trainableSet = new Set(trainable);
+  for (const s of parameterSpecs(cfg)) {
+    const n = s.shape.reduce((a, b) => a * b, 1);
+    const maps: [string, Map<string, Float32Array>][] = [['params', state.params]];
+    if (trainableSet.has(s.name)) maps.push(['expAvg', state.expAvg], ['expAvgSq', state.expAvgSq]);
+    for (const [field, m] of maps) {
+      const t = m.get(s.name);
+      if (!t) throw new Error(`TrainState.${field} is missing "${s.name}" [${s.shape}]`);
+      if (!(t instanceof Float32Array)) throw new Error(`TrainState.${field}["${s.name}"] must be a Float32Array`);
+      if (t.length !== n) throw new Error(`TrainState.${field}["${s.name}"] has ${t.length} values, shape [${s.shape}] needs ${n}`);
+    }
+  }
+  if (!Number.isInteger(state.adamStep) || state.adamStep < 0) throw new Error(`TrainState.adamStep must be a non-negative integer, got ${state.adamStep}`);
+}
+
+async function createSession(bytes: Uint8Array, o: TrainStepOptions): Promise<ort.InferenceSession> {
+  const device = o.device ?? 'cpu';
+  const opts: ort.InferenceSession.SessionOptions = {
+    executionProviders: device === 'cuda' ? ['cuda'] : ['cpu'],
+    intraOpNumThreads: o.intraOpThreads ?? 2,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+    enableCpuMemArena: true,
+    enableMemPattern: true,
+  };
+  if (o.profileFilePrefix) Object.assign(opts, { enableProfiling: true, profileFilePrefix: o.profileFilePrefix });
+  if (device !== 'cuda') return ort.InferenceSession.create(bytes, opts);
+  const backends = (ort as unknown as { listSupportedBackends?: () => { name: string }[] }).listSupportedBackends?.() ?? [];
+  if (backends.length && !backends.some((b) => b.name === 'cuda')) {
+    throw new Error(`device "cuda" requested, but this onnxruntime-node install has no CUDA execution provider `
+      + `(available: ${backends.map((b) => b.name).join(', ')}). Install it with: ${CUDA_INSTALL_HINT}`);
+  }
+  try {
+    return await ort.InferenceSession.create(bytes, opts);
+  } catch (e) {
+    throw new Error(`device "cuda": could not start ORT's CUDA execution provider (${(e as Error).message}). `
+      + `Install the CUDA build of onnxruntime-node with: ${CUDA_INSTALL_HINT}`);
+  }
+}
+
+class OrtTrainStep implements TrainStepRunner {
+  private tensors = new Map<Float32Array, ort.Tensor>();   // one Tensor per state array, reused across steps
+
+  constructor(
+    readonly objective: Objective,
+    readonly freeze: FreezeSpec,
+    private readonly cfg: ModernBertConfig,
+    private readonly state: TrainState,
+    private readonly session: ort.InferenceSession,
+    private readonly shapes: Map<string, number[]>,
+    private readonly trainable: readonly string[],
+    private readonly B: number,
+    private readonly T: number,
+  ) {}
+
+  private tensorOf(name: string, arr: Float32Array): ort.Tensor {
+    let t = this.tensors.get(arr);
+    if (!t) {
+      t = new ort.Tensor('float32', arr, this.shapes.get(name)!);
+      this.tensors.set(arr, t);
+    }
+    return t;
+  }
+
+  private checkBatch(b: Batch): void {
+    const n = this.B * this.T;
+    if (b.batchSize !== this.B || b.seqLen !== this.T) throw new Error(`batch is ${b.batchSize}x${b.seqLen}, this train step was compiled for ${this.B}x${this.T}`);
+    for (const f of ['inputIds', 'attentionMask', 'labels'] as const) {
+      if (!(b[f] instanceof BigInt64Array) || b[f].length !== n) throw new Error(`batch.${f} must be a BigInt64Array of ${n} values`);
+    }
+    const V = BigInt(this.cfg.vocab_size);
+    for (let i = 0; i < n; i++) {
+      const id = b.inputIds[i];
+      if (id < 0n || id >= V) throw new Error(`batch.inputIds[${i}] = ${id} is outside the vocabulary [0, ${V})`);
+      const lab = b.labels[i];
+      if (lab !== -100n && (lab < 0n || lab >= V)) throw new Error(`batch.labels[${i}] = ${lab} is neither -100 nor a token id`);
+    }
+  }
+
+  async step(batch: Batch, lr: number): Promise<StepResult> {
+    this.checkBatch(batch);
+    if (!Number.isFinite(lr) || lr < 0) throw new Error(`lr must be a finite non-negative number, got ${lr}`);
+    const st = this.state;
+    const dims = [this.B, this.T];
+    const feeds: Record<string, ort.Tensor> = {
+      input_ids: new ort.Tensor('int64', batch.inputIds, dims),
+      attention_mask: new ort.Tensor('int64', batch.attentionMask, dims),
+      labels: new ort.Tensor('int64', batch.labels, dims),
+      lr: new ort.Tensor('float32', Float32Array.of(lr), []),
+      step: new ort.Tensor('float32', Float32Array.of(st.adamStep + 1), []),
+    };
+    for (const name of this.shapes.keys()) feeds[name] = this.tensorOf(name, st.params.get(name)!);
+    // updated params and moments are written in place into the arrays they were read from
+    const fetches: Record<string, ort.Tensor | null> = { loss: null, tokens: null, grad_norm: null, layer_grad_norms: null };
+    for (const name of this.trainable) {
+      const p = this.tensorOf(name, st.params.get(name)!);
+      const m = this.tensorOf(name, st.expAvg.get(name)!);
+      const v = this.tensorOf(name, st.expAvgSq.get(name)!);
+      feeds[expAvgName(name)] = m;
+      feeds[expAvgSqName(name)] = v;
+      fetches[newName(name)] = p;
+      fetches[newExpAvgName(name)] = m;
+      fetches[newExpAvgSqName(name)] = v;
+    }
+    const out = await this.session.run(feeds, fetches);
+    st.adamStep += 1;
+    return {
+      loss: (out.loss.data as Float32Array)[0],
+      gradNorm: (out.grad_norm.data as Float32Array)[0],
+      layerGradNorms: Array.from(out.layer_grad_norms.data as Float32Array),
+      tokens: (out.tokens.data as Float32Array)[0],
+    };
+  }
+
+  async release(): Promise<void> {
+    const s = this.session as ort.InferenceSession & { endProfiling?: () => void };
+    try { s.endProfiling?.(); } catch { /* profiling not enabled */ }
+    this.tensors.clear();
+    await this.session.release();
+  }
+}
+
+export async function createTrainStep(cfg: ModernBertConfig, state: TrainState, o: TrainStepOptions): Promise<TrainStepRunner> {
+  const g = trainStepModel(cfg, o);
+  checkState(cfg, state, g.trainable);
+  const session = await createSession(g.bytes, o);
+  const shapes = new Map(parameterSpecs(cfg).map((s) => [s.name, s.shape]));
+  return new OrtTrainStep(o.objective, { ...o.freeze, layers: [...o.freeze.layers] }, cfg, state, session, shapes, g.trainable, o.batchSize, o.seqLen);
+}
