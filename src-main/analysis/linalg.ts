@@ -27,6 +27,11 @@ export interface GemmOptions {
 
 /** Products with fewer multiply-adds than this run in JS (about 1-3 ms there). */
 export const ORT_MIN_MULADDS = 2_000_000;
+/**
+ * Products below this run on one intra-op thread: splitting a ~1 ms GEMM over two threads gains
+ * little, and on a busy 2-core machine the second thread's spin-wait makes it several times slower.
+ */
+export const TWO_THREAD_MIN_MULADDS = 8_000_000;
 /** Sessions kept alive, least recently used evicted first; each holds only its plan, not data. */
 const MAX_SESSIONS = 24;
 const sessions = new Map<string, Promise<ort.InferenceSession>>();
@@ -135,7 +140,8 @@ export function gemmJS(a: Matrix, b: Matrix, opts: { transA?: boolean; transB?: 
 }
 
 function sessionFor(m: number, k: number, n: number, transA: boolean, transB: boolean): Promise<ort.InferenceSession> {
-  const key = `${m}x${k}x${n}:${transA ? 'T' : 'N'}${transB ? 'T' : 'N'}`;
+  const threads = m * k * n >= TWO_THREAD_MIN_MULADDS ? 2 : 1;
+  const key = `${m}x${k}x${n}:${transA ? 'T' : 'N'}${transB ? 'T' : 'N'}:${threads}`;
   const hit = sessions.get(key);
   if (hit) {
     sessions.delete(key); // re-insert: Map order is the LRU order
@@ -143,7 +149,7 @@ function sessionFor(m: number, k: number, n: number, transA: boolean, transB: bo
     return hit;
   }
   const created = ort.InferenceSession.create(gemmModel(m, k, n, transA, transB), {
-    intraOpNumThreads: 2,
+    intraOpNumThreads: threads,
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
