@@ -3,6 +3,7 @@
 //   stats PATH [--tokenizer DIR|FILE] [--txt-mode paragraph|line] [--json-field NAME] [--json]
 //   train-tokenizer PATH --out DIR [--vocab-size N] [--txt-mode ...] [--json-field ...]
 //   tokenize PATH --tokenizer DIR|FILE [--cache DIR] [--held-out F] [--seed N] [--json]
+//   bench PATH [--tokenizer DIR|FILE] [--max-docs N] [--json]   tokens/s of both encoders, ids compared
 // Bad input exits with status 1 and one "error: <file>:<line>: ..." line (and {"error"} with --json).
 
 import { existsSync } from 'node:fs';
@@ -20,13 +21,14 @@ const USAGE = `usage: npm run data -- <command>
   prepare --demo [--json] [--out DIR] [--no-shards] [--retrain-tokenizer] [--seed N]
   stats PATH [--tokenizer DIR|FILE] [--txt-mode paragraph|line] [--json-field NAME] [--json]
   train-tokenizer PATH --out DIR [--vocab-size N] [--txt-mode ...] [--json-field ...]
-  tokenize PATH --tokenizer DIR|FILE [--cache DIR] [--held-out F] [--seed N] [--json]`;
+  tokenize PATH --tokenizer DIR|FILE [--cache DIR] [--held-out F] [--seed N] [--json]
+  bench PATH [--tokenizer DIR|FILE] [--max-docs N] [--json]`;
 
 const OPTIONS = {
   demo: { type: 'boolean' }, json: { type: 'boolean' }, out: { type: 'string' }, 'no-shards': { type: 'boolean' },
   'retrain-tokenizer': { type: 'boolean' }, seed: { type: 'string' }, tokenizer: { type: 'string' },
   'txt-mode': { type: 'string' }, 'json-field': { type: 'string' }, 'vocab-size': { type: 'string' },
-  cache: { type: 'string' }, 'held-out': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+  cache: { type: 'string' }, 'held-out': { type: 'string' }, 'max-docs': { type: 'string' }, help: { type: 'boolean', short: 'h' },
 } as const;
 
 function num(v: string | undefined, name: string, dflt: number): number {
@@ -101,6 +103,24 @@ export async function main(argv: string[]): Promise<number> {
       const meta = readMeta(dir);
       print(json, { dir, ...meta }, () => `${dir}: train ${meta.splits.train.documents} documents / ${meta.splits.train.tokens} tokens, held-out ${meta.splits.heldout.documents} / ${meta.splits.heldout.tokens}`);
       return 0;
+    }
+    if (cmd === 'bench') {
+      const tokPath = v.tokenizer ?? DEMO_FIXTURE_TOKENIZER;
+      const texts: string[] = [];
+      const max = num(v['max-docs'], 'max-docs', Infinity);
+      for await (const d of readDocuments(path, copts)) { if (texts.length >= max) break; texts.push(d.text); }
+      const runs = (['bpe', 'hf'] as const).map((engine) => {
+        const tok = loadTokenizer(tokPath, engine);
+        const t0 = performance.now();
+        const ids = texts.map((t) => tok.encode(t));
+        const seconds = (performance.now() - t0) / 1000;
+        const tokens = ids.reduce((n, x) => n + x.length, 0);
+        return { engine, documents: texts.length, tokens, seconds: +seconds.toFixed(3), tokensPerSecond: Math.round(tokens / seconds), ids };
+      });
+      const identical = runs[0].ids.every((x, i) => x.length === runs[1].ids[i].length && x.every((id, k) => id === runs[1].ids[i][k]));
+      const result = { path, tokenizer: tokPath, identicalIds: identical, runs: runs.map(({ ids: _ids, ...r }) => r) };
+      print(json, result, () => result.runs.map((r) => `${r.engine.padEnd(4)} ${r.documents} documents, ${r.tokens} tokens in ${r.seconds} s: ${r.tokensPerSecond} tokens/s`).join('\n') + `\nidentical ids: ${identical}`);
+      return identical ? 0 : 1;
     }
     throw new DataError(`unknown command "${cmd}"\n${USAGE}`);
   } catch (e) {
