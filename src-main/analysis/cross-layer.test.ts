@@ -35,7 +35,7 @@ describe('cross-layer CKA', () => {
   });
 
   it('fills every pair of a rectangular table (5 × 4 layers) with the pairwise CKA', async () => {
-    const gram = await crossLayerCKA(a, b, { form: 'gram', blockBudgetBytes: 8 * 60 * 9 * 7 }); // 7-row blocks
+    const gram = await crossLayerCKA(a, b, { form: 'gram', blockBudgetBytes: 8 * 9 * 7 * 7 }); // 7-row tiles
     const feature = await crossLayerCKA(a, b, { form: 'feature' });
     for (let i = 0; i < 5; i++) {
       for (let j = 0; j < 4; j++) {

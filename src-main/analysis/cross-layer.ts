@@ -1,8 +1,8 @@
 // Layer × layer CKA between two models (or a model and itself). Each layer is centred once, and the
 // L_A × L_B table of tr(K_a K_b) comes from one pass over the layers, never from L_A·L_B separate
-// CKA calls: in the Gram form each layer's centred Gram is formed once (in row blocks, so n = 2000
+// CKA calls: in the Gram form each layer's centred Gram is formed once (in tiles, so n = 2000
 // × 46 layers never needs all Grams in memory at once) and all pairwise Frobenius inner products are
-// a single GEMM of the stacked, flattened blocks; in the feature form (cheaper when n ≫ width) each
+// one GEMM per tile of the stacked, flattened tiles; in the feature form (cheaper when n ≫ width) each
 // pair costs one ‖X_aᵀX_b‖²_F.
 import { chooseFormCost, centred, ckaFromTraces, ckaFromUnbiased, unbiasedHSICFromSums } from './cka';
 import type { CKAForm } from './cka';
@@ -18,7 +18,7 @@ export interface LayerTable {
 
 export interface CrossLayerOptions {
   form?: CKAForm;
-  /** Upper bound on the bytes of stacked Gram row blocks held at once (default 128 MiB). */
+  /** Upper bound on the bytes of stacked Gram tiles held at once (default 128 MiB). */
   blockBudgetBytes?: number;
 }
 
@@ -51,41 +51,59 @@ function rowBlock(x: Matrix, r0: number, r1: number): Matrix {
   return { rows: r1 - r0, cols: x.cols, data: x.data.subarray(r0 * x.cols, r1 * x.cols) };
 }
 
-/** Row blocks of every layer's Gram: K_l[r0:r1, :] = X_l[r0:r1] X_lᵀ, flattened side by side. */
-async function stackGramBlocks(layers: Matrix[], r0: number, r1: number): Promise<Matrix> {
-  const n = layers[0].rows;
-  const width = (r1 - r0) * n;
-  const stack = new Float64Array(layers.length * width); // [L, b·n]
+/** Tile (I, J) of every layer's Gram, K_l[I, J] = X_l[I] X_l[J]ᵀ [b_I, b_J], flattened side by side. */
+async function stackGramTiles(layers: Matrix[], rowsI: [number, number], rowsJ: [number, number]): Promise<Matrix> {
+  const width = (rowsI[1] - rowsI[0]) * (rowsJ[1] - rowsJ[0]);
+  const stack = new Float64Array(layers.length * width); // [L, b_I·b_J]
   for (let l = 0; l < layers.length; l++) {
-    const block = await gemm(rowBlock(layers[l], r0, r1), layers[l], { transB: true }); // [b, n]
-    stack.set(block.data, l * width);
+    const tile = await gemm(rowBlock(layers[l], ...rowsI), rowBlock(layers[l], ...rowsJ), { transB: true }); // [b_I, b_J]
+    stack.set(tile.data, l * width);
   }
   return { rows: layers.length, cols: width, data: stack };
 }
 
-/** Σ of squares of each layer's slice of a stack [L, w] → [L]. */
-function addRowSumSq(stack: Matrix, into: Float64Array): void {
-  for (let l = 0; l < stack.rows; l++) into[l] += sumSq(stack.data.subarray(l * stack.cols, (l + 1) * stack.cols));
+/** into[l] += weight · Σ of squares of layer l's slice of a stack [L, w]. */
+function addRowSumSq(stack: Matrix, into: Float64Array, weight: number): void {
+  for (let l = 0; l < stack.rows; l++) into[l] += weight * sumSq(stack.data.subarray(l * stack.cols, (l + 1) * stack.cols));
 }
 
-/** Gram form; `b === null` means B is A (one model against itself: half the Grams). */
+/**
+ * Row ranges of the Gram tiles: as few equal tiles as the memory budget allows, but at most
+ * `maxTile` rows so that large n gets the saving of the symmetric half (below).
+ */
+export function gramTiles(n: number, layersHeld: number, budgetBytes: number, maxTile = 512): [number, number][] {
+  const byBudget = Math.floor(Math.sqrt(budgetBytes / (8 * layersHeld)));
+  const cap = Math.max(1, Math.min(n, maxTile, byBudget));
+  const count = Math.ceil(n / cap);
+  const size = Math.ceil(n / count);
+  const tiles: [number, number][] = [];
+  for (let r0 = 0; r0 < n; r0 += size) tiles.push([r0, Math.min(n, r0 + size)]);
+  return tiles;
+}
+
+/**
+ * Gram form; `b === null` means B is A (one model against itself: half the Grams). The Grams are
+ * symmetric, so only tiles (I, J) with I ≤ J are formed and off-diagonal tiles count twice:
+ * about half the GEMM work of full Grams once n spans several tiles.
+ */
 export async function gramInnerProducts(a: Matrix[], b: Matrix[] | null, budgetBytes = 128 * 2 ** 20): Promise<InnerProducts> {
   const n = a[0].rows;
   const lb = b ? b.length : a.length;
-  const layersHeld = a.length + (b ? b.length : 0);
-  const blockRows = Math.max(1, Math.min(n, Math.floor(budgetBytes / (8 * n * layersHeld))));
+  const tiles = gramTiles(n, a.length + (b ? b.length : 0), budgetBytes);
   const ab = new Float64Array(a.length * lb);
   const aa = new Float64Array(a.length);
   const bb = b ? new Float64Array(b.length) : aa;
-  for (let r0 = 0; r0 < n; r0 += blockRows) {
-    const r1 = Math.min(n, r0 + blockRows);
-    const sa = await stackGramBlocks(a, r0, r1);
-    const sb = b ? await stackGramBlocks(b, r0, r1) : sa;
-    const part = await gemm(sa, sb, { transB: true }); // [L_A, L_B]: Σ over the block of K_a ∘ K_b
-    for (let i = 0; i < ab.length; i++) ab[i] += part.data[i];
-    // Self terms ‖K‖²_F accumulate from the same blocks (for A vs A they are the diagonal of ab).
-    addRowSumSq(sa, aa);
-    if (b) addRowSumSq(sb, bb);
+  for (let i = 0; i < tiles.length; i++) {
+    for (let j = i; j < tiles.length; j++) {
+      const weight = i === j ? 1 : 2; // tile (J, I) is the transpose of tile (I, J) in both Grams
+      const sa = await stackGramTiles(a, tiles[i], tiles[j]);
+      const sb = b ? await stackGramTiles(b, tiles[i], tiles[j]) : sa;
+      const part = await gemm(sa, sb, { transB: true }); // [L_A, L_B]: Σ over the tile of K_a ∘ K_b
+      for (let k = 0; k < ab.length; k++) ab[k] += weight * part.data[k];
+      // Self terms ‖K‖²_F accumulate from the same tiles (for A vs A they are the diagonal of ab).
+      addRowSumSq(sa, aa, weight);
+      if (b) addRowSumSq(sb, bb, weight);
+    }
   }
   return { ab: { rows: a.length, cols: lb, data: ab }, aa, bb };
 }
