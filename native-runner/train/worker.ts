@@ -19,16 +19,15 @@ import { runLoop, trainerStateAt, type PreparedBatch, type RunnerKey } from './l
 import { planPhases } from './schedule';
 import type { AdamWHyper, TrainState, TrainStepRunner } from './step-api';
 
-/** What the loop asks of train-step.ts (the engine's createTrainStep). */
-export interface TrainStepOptions {
-  config: ModernBertConfig; objective: RunnerKey['objective']; freeze: RunnerKey['freeze'];
-  batchSize: number; seqLen: number; optimizer: AdamWHyper; state: TrainState; device: 'cpu' | 'cuda'; threads: number;
+/** What the loop needs of train-step.ts (createTrainStep(cfg, state, options)). */
+interface TrainStepOptions {
+  objective: RunnerKey['objective']; freeze: RunnerKey['freeze']; batchSize: number; seqLen: number;
+  hyper: AdamWHyper; device: 'cpu' | 'cuda'; intraOpThreads: number;
 }
+type CreateTrainStep = (cfg: ModernBertConfig, state: TrainState, o: TrainStepOptions) => Promise<TrainStepRunner>;
 // Imported by path until train-step.ts is committed, so this module typechecks without it.
-const createTrainStep = async (o: TrainStepOptions): Promise<TrainStepRunner> => {
-  const mod = (await import(/* @vite-ignore */ `./train-step${''}`)) as { createTrainStep(o: TrainStepOptions): Promise<TrainStepRunner> };
-  return mod.createTrainStep(o);
-};
+const createTrainStep: CreateTrainStep = async (cfg, state, o) =>
+  ((await import(/* @vite-ignore */ `./train-step${''}`)) as { createTrainStep: CreateTrainStep }).createTrainStep(cfg, state, o);
 
 export interface WorkerInput {
   config: RunConfig;
@@ -84,11 +83,11 @@ async function main(): Promise<void> {
 
   let device = w.config.device;
   const createRunner = async (key: RunnerKey): Promise<TrainStepRunner> => {
-    const make = (dev: 'cpu' | 'cuda') => createTrainStep({
-      config: w.modelConfig, objective: key.objective, freeze: key.freeze, batchSize: w.config.batch_size, seqLen: w.config.seq_len,
-      optimizer: { beta1: w.config.optimizer.betas[0], beta2: w.config.optimizer.betas[1], eps: w.config.optimizer.eps,
+    const make = (dev: 'cpu' | 'cuda') => createTrainStep(w.modelConfig, state, {
+      objective: key.objective, freeze: key.freeze, batchSize: w.config.batch_size, seqLen: w.config.seq_len,
+      hyper: { beta1: w.config.optimizer.betas[0], beta2: w.config.optimizer.betas[1], eps: w.config.optimizer.eps,
         weightDecay: w.config.optimizer.weight_decay, clipGradNorm: w.config.optimizer.clip_grad_norm },
-      state, device: dev, threads: w.config.threads,
+      device: dev, intraOpThreads: w.config.threads,
     });
     if (device !== 'auto') return make(device);
     try { const r = await make('cuda'); device = 'cuda'; return r; } catch (e) {
