@@ -10,6 +10,7 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { sha256File, sha256, writeFileAtomic } from './atomic-file';
 import { trainTokenizer } from './bpe-trainer';
 import { selectDemo, type DemoDoc, type Selection } from './demo-select';
@@ -21,7 +22,8 @@ import { readWordNet, wordnetDictDir } from './wordnet';
 
 /** Bump when the selection rule, text format or file layout changes: invalidates cached builds. */
 export const DEMO_BUILDER_VERSION = 1;
-export const DEMO_FIXTURE_TOKENIZER = 'fixtures/demo-tokenizer';
+/** The shipped demo tokenizer, located from this module so any working directory finds it. */
+export const DEMO_FIXTURE_TOKENIZER = fileURLToPath(new URL('../../fixtures/demo-tokenizer', import.meta.url));
 
 export interface DemoBuildOptions {
   outDir: string;                     // where outputs go (.cache/demo by default in the CLI)
