@@ -12,5 +12,5 @@ export { softmax } from './ops/softmax';
 export { gelu } from './ops/gelu';
 export { layerNorm } from './ops/layer-norm';
 export { rope } from './ops/rope';
-export { embedding } from './ops/embedding';
+export { embedding, gatherRows } from './ops/embedding';
 export { crossEntropy, IGNORE_INDEX } from './ops/cross-entropy';

@@ -82,7 +82,12 @@ export function modernBertForward(g: Graph, cfg: ModernBertConfig, params: Reado
 
   const last = ops.layerNorm(g, h, p('model.final_norm.weight'), eps);                         // [B·T, D]
   if (opts.withHead === false) return { logits: last, hiddenStates, lastHiddenState: last };
-  const head = ops.layerNorm(g, ops.gelu(g, ops.linear(g, last, p('head.dense.weight'))), p('head.norm.weight'), eps);
-  const logits = ops.add(g, ops.linear(g, head, p('model.embeddings.tok_embeddings.weight')), p('decoder.bias')); // [B·T, V]
-  return { logits, hiddenStates, lastHiddenState: last };
+  return { logits: lmHead(g, cfg, params, last), hiddenStates, lastHiddenState: last };
+}
+
+/** MLM head + tied decoder on any rows of final-norm output: x [N, D] -> logits [N, V]. */
+export function lmHead(g: Graph, cfg: ModernBertConfig, params: ReadonlyMap<string, Value>, x: Value): Value {
+  const p = (name: string) => params.get(name)!;
+  const head = ops.layerNorm(g, ops.gelu(g, ops.linear(g, x, p('head.dense.weight'))), p('head.norm.weight'), cfg.norm_eps);
+  return ops.add(g, ops.linear(g, head, p('model.embeddings.tok_embeddings.weight')), p('decoder.bias')); // [N, V]
 }

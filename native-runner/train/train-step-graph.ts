@@ -1,6 +1,7 @@
 // The train-step graph: forward + loss, reverse-mode gradients of the trainable parameters only,
 // global and per-group gradient norms, clipping and AdamW, in one ONNX graph.
-//   inputs : input_ids, attention_mask, labels [B, T] int64; lr, step [] float;
+//   inputs : input_ids, attention_mask, labels [B, T] int64 (sparse prediction instead: loss_positions,
+//            loss_labels [K] int64); lr, step [] float;
 //            every parameter (HF name); exp_avg.<name>, exp_avg_sq.<name> of trainable parameters
 //   outputs: loss, tokens, grad_norm [], layer_grad_norms [L+2] (embeddings, layers, head; 0 if frozen),
 //            new.<name>, new_exp_avg.<name>, new_exp_avg_sq.<name> of trainable parameters
@@ -24,6 +25,8 @@ export interface TrainStepGraphOptions {
   seqLen: number;
   hyper: AdamWHyper;
   dtype?: FloatDType;            // float32 for training; float64 for exactness tests
+  lossRows?: number;             // sparse prediction: head/decoder on K gathered rows (inputs
+                                 // loss_positions/loss_labels [K] replace labels); dense when absent
 }
 
 export interface TrainStepGraph {
@@ -62,7 +65,10 @@ export function buildTrainStepGraph(cfg: ModernBertConfig, o: TrainStepGraphOpti
   const g = new Graph(dtype, `train_step_${o.objective}`);
   const inputIds = g.input('input_ids', 'int64', [B, T]);
   const attentionMask = g.input('attention_mask', 'int64', [B, T]);
-  const labels = g.input('labels', 'int64', [B, T]);
+  const K = o.lossRows;
+  if (K !== undefined && (!Number.isInteger(K) || K < 1 || K > B * T)) throw new Error(`lossRows must be an integer in [1, ${B * T}], got ${K}`);
+  const labels = K === undefined ? g.input('labels', 'int64', [B, T]) : null;
+  const sparse = K === undefined ? undefined : { positions: g.input('loss_positions', 'int64', [K]), labels: g.input('loss_labels', 'int64', [K]) };
   const lr = g.input('lr', dtype, []);
   const step = g.input('step', dtype, []);
   const params = new Map<string, Value>();
@@ -72,7 +78,7 @@ export function buildTrainStepGraph(cfg: ModernBertConfig, o: TrainStepGraphOpti
     v: g.input(expAvgSqName(s.name), dtype, s.shape),
   }]));
 
-  const { loss, count } = objectiveLoss(g, cfg, params, { inputIds, attentionMask, labels }, o.objective);
+  const { loss, count } = objectiveLoss(g, cfg, params, { inputIds, attentionMask, labels: labels ?? undefined }, o.objective, sparse);
   g.output(loss, 'loss');
   g.output(count, 'tokens');
   const grads = gradients(g, loss, trainable.map((s) => params.get(s.name)!));

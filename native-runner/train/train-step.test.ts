@@ -70,7 +70,7 @@ describe('train step (float32, tiny model)', () => {
   });
 
   it('in-place updates equal a run with separate output buffers', async () => {
-    const opts = { objective: 'mlm' as const, freeze: NO_FREEZE, batchSize: B, seqLen: T, hyper };
+    const opts = { objective: 'mlm' as const, freeze: NO_FREEZE, batchSize: B, seqLen: T, hyper, sparsePrediction: false };
     const state = initTrainState(cfg, 3);
     const ref = cloneState(state);
     const batch = makeBatches('mlm', 1, B, T)[0];
@@ -98,6 +98,34 @@ describe('train step (float32, tiny model)', () => {
     for (const n of trainable) {
       expect(sameBits(state.params.get(n)!, out[`new.${n}`].data as Float32Array), n).toBe(true);
       expect(sameBits(state.expAvgSq.get(n)!, out[`new_exp_avg_sq.${n}`].data as Float32Array), n).toBe(true);
+    }
+  });
+
+  it('sparse MLM prediction gives the dense loss and update, and grows its row capacity when needed', async () => {
+    const batches = makeBatches('mlm', 2, B, T);
+    const labelled = (b: (typeof batches)[0]) => b.labels.filter((x, i) => x !== -100n && b.attentionMask[i] !== 0n).length;
+    const dense = initTrainState(cfg, 6);
+    const sparse = cloneState(dense);
+    const base = { objective: 'mlm' as const, freeze: NO_FREEZE, batchSize: B, seqLen: T, hyper, intraOpThreads: 1 };
+    const rd = await createTrainStep(cfg, dense, { ...base, sparsePrediction: false });
+    // capacity below the first batch's labelled count forces one recompilation
+    const small = Math.max(1, labelled(batches[0]) - 5);
+    const rs = await createTrainStep(cfg, sparse, { ...base, lossRows: small });
+    for (const b of batches) {
+      const a = await rd.step(b, 1e-2);
+      const c = await rs.step(b, 1e-2);
+      expect(Math.abs(a.loss - c.loss)).toBeLessThan(1e-5 * a.loss);
+      expect(c.tokens).toBe(a.tokens);
+      expect(c.tokens).toBe(labelled(b));
+      expect(Math.abs(a.gradNorm - c.gradNorm)).toBeLessThan(1e-4 * a.gradNorm);
+    }
+    await rd.release();
+    await rs.release();
+    for (const [k, v] of dense.params) {
+      const w = sparse.params.get(k)!;
+      let d = 0;
+      for (let i = 0; i < v.length; i++) d = Math.max(d, Math.abs(v[i] - w[i]));
+      expect(d, k).toBeLessThan(1e-5);
     }
   });
 

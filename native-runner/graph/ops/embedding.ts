@@ -1,4 +1,4 @@
-// Embedding lookup: y = W[ids], W [V, D], ids [...] int64 -> [..., D].
+// Embedding lookup / row gather: y = W[ids], W [V, D], ids [...] int64 -> [..., D].
 // dW = scatter-add of dy rows into zeros [V, D] (ScatterND reduction=add: faster than a one-hot MatMul).
 import { attr, type Graph, type TapeEntry, type Value } from '../builder';
 import * as R from '../raw';
@@ -10,6 +10,9 @@ export function embedding(g: Graph, w: Value, ids: Value): Value {
   g.record(EMBEDDING, [w, ids], [y]);
   return y;
 }
+
+/** Row gather x[rows] with the same scatter-add gradient (sparse prediction picks labelled rows). */
+export const gatherRows = (g: Graph, x: Value, rows: Value): Value => embedding(g, x, rows);
 
 export function embeddingGrad(g: Graph, e: TapeEntry, [dy]: readonly (Value | null)[]): (Value | null)[] {
   const [w, ids] = e.inputs;

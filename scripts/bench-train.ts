@@ -1,0 +1,122 @@
+// Train-step benchmark: ms/step, tokens/s and GEMM GFLOP/s of the compiled train-step graphs on the
+// CPU EP (2 intra-op threads), for the issue's "small" and "big" shapes under MLM, CLM and frozen CLM.
+//   npm run bench:train                 human-readable table
+//   npm run bench:train -- --json       one JSON object per line
+//   options: --steps N (measured steps, default 12), --warmup N (default 3), --only small|big,
+//            --threads N, --profile DIR (ORT profiling; prints the top ops by time)
+import { readFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { numel, type Graph } from '../native-runner/graph/builder';
+import { HF_DEFAULTS, type ModernBertConfig } from '../native-runner/model/config';
+import { NO_FREEZE } from '../native-runner/train/freeze';
+import type { AdamWHyper, Batch, FreezeSpec, Objective } from '../native-runner/train/step-api';
+import { createTrainStep, initTrainState } from '../native-runner/train/train-step';
+import { buildTrainStepGraph } from '../native-runner/train/train-step-graph';
+
+const args = process.argv.slice(2);
+const flag = (n: string) => args.includes(`--${n}`);
+const opt = (n: string, d: string) => { const i = args.indexOf(`--${n}`); return i >= 0 ? args[i + 1] : d; };
+const json = flag('json');
+const steps = Number(opt('steps', '12'));
+const warmup = Number(opt('warmup', '3'));
+const threads = Number(opt('threads', '2'));
+const only = opt('only', '');
+const profileDir = opt('profile', '');
+
+interface Shape { name: string; V: number; D: number; L: number; H: number; F: number; T: number; B: number }
+const SHAPES: Shape[] = [
+  { name: 'small', V: 4096, D: 128, L: 2, H: 4, F: 512, T: 64, B: 16 },
+  { name: 'big', V: 4096, D: 256, L: 4, H: 4, F: 1024, T: 128, B: 16 },
+];
+const RUNS: { objective: Objective; frozen: string; freeze: FreezeSpec }[] = [
+  { objective: 'mlm', frozen: 'none', freeze: NO_FREEZE },
+  { objective: 'clm', frozen: 'none', freeze: NO_FREEZE },
+  { objective: 'clm', frozen: 'layers 0-1', freeze: { embeddings: false, layers: [0, 1], head: false } },
+  { objective: 'clm', frozen: 'embeddings + layers 0-1', freeze: { embeddings: true, layers: [0, 1], head: false } },
+];
+const hyper: AdamWHyper = { beta1: 0.9, beta2: 0.98, eps: 1e-6, weightDecay: 1e-5, clipGradNorm: 1.0 };
+
+function config(s: Shape): ModernBertConfig {
+  return { ...HF_DEFAULTS, vocab_size: s.V, hidden_size: s.D, num_hidden_layers: s.L, num_attention_heads: s.H,
+    intermediate_size: s.F, local_attention: 128, max_position_embeddings: 512, pad_token_id: 0, cls_token_id: 1, sep_token_id: 2 };
+}
+
+/** FLOPs of all GEMM-type nodes (2·M·N·K each), counted on the generated graph itself. */
+function gemmFlops(g: Graph): number {
+  let f = 0;
+  for (const n of g.nodes) {
+    if (n.opType !== 'Gemm' && n.opType !== 'MatMul' && n.opType !== 'FusedMatMul') continue;
+    const a = n.inputs[0]!.shape;
+    const transA = n.attrs.transA && n.attrs.transA.kind === 'int' && n.attrs.transA.value === 1;
+    const k = transA ? a[a.length - 2] : a[a.length - 1];
+    f += 2 * numel(n.outputs[0].shape) * k;
+  }
+  return f;
+}
+
+function batches(s: Shape, objective: Objective, count: number): Batch[] {
+  let seed = 12345;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296);
+  return Array.from({ length: count }, () => {
+    const n = s.B * s.T;
+    const ids = new BigInt64Array(n);
+    const labels = new BigInt64Array(n).fill(-100n);
+    for (let i = 0; i < n; i++) ids[i] = BigInt(4 + Math.floor(rand() * (s.V - 4)));
+    for (let i = 0; i < n; i++) {
+      if (objective === 'clm') { if ((i + 1) % s.T !== 0) labels[i] = ids[i + 1]; }
+      else if (rand() < 0.3) { labels[i] = ids[i]; ids[i] = 3n; }
+    }
+    return { batchSize: s.B, seqLen: s.T, inputIds: ids, attentionMask: new BigInt64Array(n).fill(1n), labels };
+  });
+}
+
+function summarizeProfile(file: string): string {
+  const events = JSON.parse(readFileSync(file, 'utf8')) as { cat: string; name: string; dur: number; args?: { op_name?: string } }[];
+  const runs = events.filter((e) => e.cat === 'Session' && e.name === 'model_run').length || 1;
+  const byOp = new Map<string, number>();
+  for (const e of events) if (e.cat === 'Node' && e.name.endsWith('_kernel_time')) byOp.set(e.args?.op_name ?? '?', (byOp.get(e.args?.op_name ?? '?') ?? 0) + e.dur);
+  const total = [...byOp.values()].reduce((a, b) => a + b, 0);
+  return [...byOp].sort((a, b) => b[1] - a[1]).slice(0, 12)
+    .map(([op, us]) => `    ${op.padEnd(22)} ${(us / runs / 1000).toFixed(2).padStart(8)} ms/run  ${((100 * us) / total).toFixed(1).padStart(5)}%`).join('\n');
+}
+
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+
+if (!json) console.log(`train-step benchmark: CPU EP, ${threads} intra-op threads, median of ${steps} steps after ${warmup} warm-up`);
+for (const s of SHAPES) {
+  if (only && s.name !== only) continue;
+  const cfg = config(s);
+  for (const r of RUNS) {
+    const state = initTrainState(cfg, 7);
+    const flops = gemmFlops(buildTrainStepGraph(cfg, { objective: r.objective, freeze: r.freeze, batchSize: s.B, seqLen: s.T, hyper }).graph);
+    let prefix: string | undefined;
+    if (profileDir) { mkdirSync(profileDir, { recursive: true }); prefix = join(profileDir, `${s.name}-${r.objective}-${r.frozen.replace(/[^a-z0-9]+/g, '_')}`); }
+    const runner = await createTrainStep(cfg, state, { objective: r.objective, freeze: r.freeze, batchSize: s.B, seqLen: s.T, hyper, intraOpThreads: threads, profileFilePrefix: prefix });
+    const data = batches(s, r.objective, 4);
+    const times: number[] = [];
+    for (let i = 0; i < warmup + steps; i++) {
+      const t0 = performance.now();
+      await runner.step(data[i % data.length], 2e-4);
+      if (i >= warmup) times.push(performance.now() - t0);
+    }
+    await runner.release();
+    const ms = median(times);
+    const row = {
+      config: `${s.name} V${s.V} D${s.D} L${s.L} H${s.H} F${s.F} T${s.T} B${s.B}`,
+      objective: r.objective, frozen: r.frozen,
+      ms_per_step: Number(ms.toFixed(2)),
+      tokens_per_s: Math.round((s.B * s.T) / (ms / 1000)),
+      gflops_per_s: Number((flops / 1e9 / (ms / 1000)).toFixed(1)),
+      gflop_per_step: Number((flops / 1e9).toFixed(2)),
+      min_ms: Number(Math.min(...times).toFixed(2)),
+      steps, threads,
+    };
+    if (json) console.log(JSON.stringify(row));
+    else console.log(`${row.config.padEnd(42)} ${r.objective} frozen=${r.frozen.padEnd(24)} ${row.ms_per_step.toFixed(1).padStart(7)} ms/step (min ${row.min_ms.toFixed(1)})  ${row.tokens_per_s} tok/s  ${row.gflops_per_s} GFLOP/s`);
+    if (prefix) {
+      const { readdirSync } = await import('node:fs');
+      const file = readdirSync(profileDir).filter((f) => join(profileDir, f).startsWith(prefix!)).sort().pop();
+      if (file) console.log(summarizeProfile(join(profileDir, file)));
+    }
+  }
+}
