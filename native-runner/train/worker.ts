@@ -17,17 +17,8 @@ import { checkpointDirName, loadModelDir, readCheckpoint, writeCheckpoint } from
 import type { RngState } from '../util/rng';
 import { runLoop, trainerStateAt, type PreparedBatch, type RunnerKey } from './loop';
 import { planPhases } from './schedule';
-import type { AdamWHyper, TrainState, TrainStepRunner } from './step-api';
-
-/** What the loop needs of train-step.ts (createTrainStep(cfg, state, options)). */
-interface TrainStepOptions {
-  objective: RunnerKey['objective']; freeze: RunnerKey['freeze']; batchSize: number; seqLen: number;
-  hyper: AdamWHyper; device: 'cpu' | 'cuda'; intraOpThreads: number;
-}
-type CreateTrainStep = (cfg: ModernBertConfig, state: TrainState, o: TrainStepOptions) => Promise<TrainStepRunner>;
-// Imported by path until train-step.ts is committed, so this module typechecks without it.
-const createTrainStep: CreateTrainStep = async (cfg, state, o) =>
-  ((await import(/* @vite-ignore */ `./train-step${''}`)) as { createTrainStep: CreateTrainStep }).createTrainStep(cfg, state, o);
+import type { TrainState, TrainStepRunner } from './step-api';
+import { createTrainStep } from './train-step';
 
 export interface WorkerInput {
   config: RunConfig;
