@@ -72,6 +72,23 @@ describe('token shards', () => {
     expect(existsSync(stale)).toBe(false);
     expect(readdirSync(join(dir, 'c3'))).toEqual([d.split('/').pop()]);
   });
+
+  it('use uint32 when the id space exceeds 65536', async () => {
+    const json = JSON.parse(readFileSync('fixtures/demo-tokenizer/tokenizer.json', 'utf8'));
+    json.added_tokens.push({ id: 70000, content: '[EXTRA]', single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
+    mkdirSync(join(dir, 'wide'), { recursive: true });
+    writeFileSync(join(dir, 'wide', 'tokenizer.json'), JSON.stringify(json));
+    const wide = loadTokenizer(join(dir, 'wide'));
+    expect(wide.vocabSize).toBe(70001);
+    writeFileSync(corpusFile + '.extra.txt', 'before [EXTRA] after\n\nplain text\n');
+    const d = await buildShards(corpusFile + '.extra.txt', wide, { cacheDir: join(dir, 'c4') });
+    const store = new DocumentStore(d, 'train');
+    expect(store.meta.dtype).toBe('uint32');
+    expect(Array.from(store.readDoc(0))).toEqual(wide.encode('before [EXTRA] after'));
+    expect(Array.from(store.readDoc(0))).toContain(70000);
+    expect(Array.from(store.readDoc(1))).toEqual(wide.encode('plain text'));
+    store.close();
+  });
 });
 
 describe('packing and batches', () => {
