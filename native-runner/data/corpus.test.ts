@@ -17,7 +17,7 @@ function file(name: string, content: string | Uint8Array): string {
   return p;
 }
 
-async function docs(path: string, opts?: CorpusOptions): Promise<string[]> {
+async function docs(path: CorpusPath, opts?: CorpusOptions): Promise<string[]> {
   const out: string[] = [];
   for await (const d of readDocuments(path, opts)) out.push(d.text);
   return out;
@@ -56,6 +56,8 @@ describe('corpus sources', () => {
     const root = join(dir, 'tree');
     expect(listCorpusFiles(root).map((f) => f.slice(root.length + 1))).toEqual(['a.jsonl.gz', 'b/m.txt', 'b/z.txt.gz']);
     expect(await docs(root)).toEqual(['from jsonl', 'middle', 'zed', 'zed two']);
+    // A list of paths (the run config's data.corpus) reads them in the order given.
+    expect(await docs([join(root, 'b/m.txt'), join(root, 'a.jsonl.gz')])).toEqual(['middle', 'from jsonl']);
   });
 
   it('stats count documents, code points and bytes; the hash depends on the documents only', async () => {

@@ -22,6 +22,11 @@ export interface CorpusDocument {
   line: number;                 // 1-based line where the document starts
 }
 
+/** One file or directory, or several (e.g. the run config's data.corpus list), read in the order given. */
+export type CorpusPath = string | readonly string[];
+
+const label = (path: CorpusPath) => (typeof path === 'string' ? path : path.join(', '));
+
 export interface CorpusStats {
   path: string;
   files: number;
@@ -34,8 +39,12 @@ export interface CorpusStats {
 
 const CORPUS_EXT = /\.(txt|jsonl)(\.gz)?$/;
 
-/** The corpus files under `path` (a file, or a directory searched recursively), sorted. */
-export function listCorpusFiles(path: string): string[] {
+/** The corpus files under `path` (a file, or a directory searched recursively, sorted; or a list of those). */
+export function listCorpusFiles(path: CorpusPath): string[] {
+  if (typeof path !== 'string') {
+    if (!path.length) throw new DataError('empty corpus (no paths given)');
+    return path.flatMap((p) => listCorpusFiles(p));
+  }
   if (!existsSync(path)) throw new DataError(`${path}: no such file or directory`, path);
   const st = statSync(path);
   if (st.isFile()) {
@@ -113,7 +122,7 @@ export async function* readFileDocuments(file: string, opts: CorpusOptions = {})
 }
 
 /** Stream every document of a corpus (file or directory); an empty corpus is an error. */
-export async function* readDocuments(path: string, opts: CorpusOptions = {}): AsyncGenerator<CorpusDocument> {
+export async function* readDocuments(path: CorpusPath, opts: CorpusOptions = {}): AsyncGenerator<CorpusDocument> {
   const files = listCorpusFiles(path);
   let n = 0;
   for (const f of files) {
@@ -122,7 +131,7 @@ export async function* readDocuments(path: string, opts: CorpusOptions = {}): As
       yield d;
     }
   }
-  if (n === 0) throw new DataError(`${path}: empty corpus (no documents in ${files.length} file${files.length === 1 ? '' : 's'})`, path);
+  if (n === 0) throw new DataError(`${label(path)}: empty corpus (no documents in ${files.length} file${files.length === 1 ? '' : 's'})`, label(path));
 }
 
 /** Code points in a string (UTF-16 length minus surrogate pairs). */
@@ -155,7 +164,7 @@ export class CorpusHasher {
 
 /** Stats of a corpus; `encode` (a tokenizer's encode) adds a token count. */
 export async function corpusStats(
-  path: string,
+  path: CorpusPath,
   opts: CorpusOptions = {},
   encode?: (text: string) => number[],
   onDocument?: (n: number) => void,
@@ -168,7 +177,7 @@ export async function corpusStats(
     onDocument?.(hasher.documents);
   }
   return {
-    path, files: listCorpusFiles(path).length, documents: hasher.documents, characters: hasher.characters,
+    path: label(path), files: listCorpusFiles(path).length, documents: hasher.documents, characters: hasher.characters,
     bytes: hasher.bytes, tokens: encode ? tokens : null, contentHash: hasher.digest(),
   };
 }

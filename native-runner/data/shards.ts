@@ -10,7 +10,7 @@
 
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { CorpusHasher, readDocuments, type CorpusOptions } from './corpus';
+import { CorpusHasher, readDocuments, type CorpusOptions, type CorpusPath } from './corpus';
 import { DataError } from './errors';
 import type { SpecialTokenIds } from './tokenizer-json';
 import type { TextTokenizer } from './tokenizer';
@@ -106,7 +106,7 @@ class ShardWriter {
 }
 
 /** Hash the corpus, then tokenize it into shards unless the cache already holds them. Returns the entry dir. */
-export async function buildShards(corpusPath: string, tokenizer: TextTokenizer, opts: ShardBuildOptions): Promise<string> {
+export async function buildShards(corpusPath: CorpusPath, tokenizer: TextTokenizer, opts: ShardBuildOptions): Promise<string> {
   const fraction = opts.heldOutFraction ?? 0;
   const seed = opts.splitSeed ?? 0;
   if (!(fraction >= 0 && fraction < 1)) throw new DataError(`held-out fraction must be in [0, 1), got ${fraction}`);
@@ -136,7 +136,7 @@ export async function buildShards(corpusPath: string, tokenizer: TextTokenizer, 
       if (check.documents % 1024 === 0) opts.onProgress?.('tokenize', check.documents, writers.train.tokens + writers.heldout.tokens);
     }
     opts.onProgress?.('tokenize', check.documents, writers.train.tokens + writers.heldout.tokens);
-    if (check.digest() !== corpusHash) throw new DataError(`${corpusPath}: corpus changed while it was being tokenized`, corpusPath);
+    if (check.digest() !== corpusHash) throw new DataError(`${String(corpusPath)}: corpus changed while it was being tokenized`);
     writers.train.flush();
     writers.heldout.flush();
     const split = (w: ShardWriter) => ({ documents: w.documents, tokens: w.tokens, shards: w.shards });
