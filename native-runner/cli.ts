@@ -5,12 +5,12 @@
 // session.run blocks the thread it runs on. Exit codes: 0 completed, 1 failed / bad input,
 // 2 stopped (SIGINT/SIGTERM, checkpoint written), 3 diverged.
 
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { presetConfig, type ModelPresetName, type ModernBertConfig } from './model/config';
 import { parseRunConfig, totalSteps, type RunConfig, type RunEvent, type RunEventBody, type RunStatus } from './protocol';
-import { configHash, listCheckpoints, readCheckpoint } from './checkpoint/checkpoint';
+import { configHash, listCheckpoints, loadModelDir, readCheckpoint } from './checkpoint/checkpoint';
 import { sweepTempDirs } from './checkpoint/atomic-dir';
 import { readModelConfig } from './checkpoint/hf-config';
 import { ObjectiveBatchSource } from './data/masking';
@@ -88,9 +88,19 @@ async function train(a: Args): Promise<number> {
     if (t.config_hash !== configHash(config)) throw new Error(`${a.config}: the run config differs from the one ${resumeDir} was trained with; an exact resume needs the same config`);
     cursor = t.data_cursor; startStep = t.step;
   }
-  const data = config.data.tokenizer ? await openTokenizedData(config, config.data.cache_dir ?? join(out, 'data-cache')) : openCharData(config);
-  const modelConfig = modelConfigFor(config, hfConfig, data);
-  if (resumeDir) readCheckpoint(resumeDir, modelConfig); // fail early on a damaged checkpoint
+  // the token shard cache may have to be built inside OUT: if anything fails before training starts,
+  // an OUT this call created is removed again, so bad input leaves nothing behind
+  const createdOut = !existsSync(out);
+  let data: RunData, modelConfig: ModernBertConfig;
+  try {
+    data = config.data.tokenizer ? await openTokenizedData(config, config.data.cache_dir ?? join(out, 'data-cache')) : openCharData(config);
+    modelConfig = modelConfigFor(config, hfConfig, data);
+    if (resumeDir) readCheckpoint(resumeDir, modelConfig); // fail early on a damaged checkpoint
+    if (config.init_from) loadModelDir(config.init_from, modelConfig);
+  } catch (e) {
+    if (createdOut) rmSync(out, { recursive: true, force: true });
+    throw e;
+  }
   const initFrom = config.init_from ?? (typeof config.model === 'string' ? null : config.model.hf_dir);
 
   // 2. OUT: resolved config, vocabulary, events log

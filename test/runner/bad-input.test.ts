@@ -22,6 +22,8 @@ const cases: [string, unknown, string][] = [
   ['seq len beyond max positions', { ...base, seq_len: 100 }, "seq_len: 100 is beyond the model's max_position_embeddings (64)"],
   ['unknown recipe', { ...base, phases: undefined, recipe: { name: 'bert-style', tokens: 100 } }, 'recipe.name: unknown recipe "bert-style" (known: mlm-baseline, clm-detour)'],
   ['missing corpus', { ...base, data: join(dir, 'nope.txt') }, `cannot read corpus ${join(dir, 'nope.txt')}`],
+  ['missing tokenizer (pipeline data)', { ...base, data: { corpus: CORPUS, tokenizer: join(dir, 'no-tokenizer') } }, `${join(dir, 'no-tokenizer')}: no such tokenizer file or directory`],
+  ['init_from of another shape', { ...base, init_from: join(dir, 'bert') }, 'model_type is "bert"'],
   ['HF dir of another architecture', { ...base, model: { hf_dir: bertDir() } }, 'model_type is "bert" (architectures: BertForMaskedLM); only ModernBERT ("modernbert") is supported'],
   ['HF dir without config.json', { ...base, model: { hf_dir: join(dir, 'nowhere') } }, `${join(dir, 'nowhere', 'config.json')}: cannot read (ENOENT)`],
 ];

@@ -19,6 +19,7 @@ const config = writeConfig(dir, 'run.json', {
     { name: 'decay', objective: 'mlm', mask_rate: 0.15, steps: 4, lr: { peak: 2e-3, shape: 'one_minus_sqrt', final_ratio: 0.1 } },
   ],
 });
+const TOKENIZER = join(__dirname, '../../fixtures/demo-tokenizer');
 const steps = (evs: RunEvent[]) => evs.filter((e): e is Extract<RunEvent, { type: 'step' }> => e.type === 'step');
 
 describe('resume after SIGKILL', () => {
@@ -65,5 +66,43 @@ describe('resume after SIGKILL', () => {
     expect(tb.adam_step).toBe(14);
     expect(readdirSync(join(killedOut, 'checkpoints')).some((n) => n.startsWith('.tmp'))).toBe(false);
     expect(existsSync(join(killedOut, 'events.ndjson'))).toBe(true);
+  });
+
+  it('SIGTERM stops after the current step with a checkpoint; resuming matches the straight run', async () => {
+    const out = join(dir, 'stopped');
+    const stopped = await startRunner(['train', '--config', config, '--out', out, '--json'], (e, child) => {
+      if (e.type === 'step' && e.step === 2) child.kill('SIGTERM');
+    });
+    expect(stopped.code).toBe(2);
+    const fin = stopped.events.at(-1) as Extract<RunEvent, { type: 'finished' }>;
+    expect(fin).toMatchObject({ type: 'finished', status: 'stopped' });
+    const ck = stopped.events.filter((e) => e.type === 'checkpoint').at(-1) as Extract<RunEvent, { type: 'checkpoint' }>;
+    expect(ck.step).toBe(fin.step);
+    const resumed = await startRunner(['train', '--config', config, '--out', out, '--json', '--resume']);
+    expect(resumed.code).toBe(0);
+    const ref = join(dir, 'straight', 'checkpoints', 'step-00000014');
+    expect(maxAbsDiff(loadTensors(join(ref, 'model.safetensors')), loadTensors(join(out, 'checkpoints', 'step-00000014', 'model.safetensors')))).toBeLessThanOrEqual(1e-6);
+  });
+
+  it('is exact with the tokenizer data pipeline too (packed shards + masking cursor)', async () => {
+    const cfg = writeConfig(dir, 'tok.json', {
+      model: 'tiny', data: { corpus: CORPUS, tokenizer: TOKENIZER }, seq_len: 32, batch_size: 4, seed: 2, checkpoint_every: 3,
+      phases: [
+        { name: 'clm', objective: 'clm', steps: 4, lr: { peak: 1e-3, warmup: 1 } },
+        { name: 'decay', objective: 'mlm', mask_rate: 0.15, steps: 4, lr: { peak: 1e-3, shape: 'one_minus_sqrt' } },
+      ],
+    });
+    const a = join(dir, 'tok-straight'), b = join(dir, 'tok-killed');
+    expect((await startRunner(['train', '--config', cfg, '--out', a, '--json'])).code).toBe(0);
+    const killed = await startRunner(['train', '--config', cfg, '--out', b, '--json'], (e, child) => {
+      if (e.type === 'checkpoint' && e.step === 3) child.kill('SIGKILL');
+    });
+    expect(killed.signal).toBe('SIGKILL');
+    const resumed = await startRunner(['train', '--config', cfg, '--out', b, '--json', '--resume']);
+    expect(resumed.stderr).toBe('');
+    expect(resumed.code).toBe(0);
+    const last = 'step-00000008';
+    expect(maxAbsDiff(loadTensors(join(a, 'checkpoints', last, 'model.safetensors')), loadTensors(join(b, 'checkpoints', last, 'model.safetensors')))).toBeLessThanOrEqual(1e-6);
+    expect(trainerState(join(b, 'checkpoints', last)).data_cursor).toEqual(trainerState(join(a, 'checkpoints', last)).data_cursor);
   });
 });
