@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { corpusStats, listCorpusFiles, readDocuments, type CorpusOptions } from './corpus';
+import { corpusStats, listCorpusFiles, readDocuments, type CorpusOptions, type CorpusPath } from './corpus';
 import { DataError } from './errors';
 
 const dir = mkdtempSync(join(tmpdir(), 'corpus-test-'));
