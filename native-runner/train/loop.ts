@@ -72,7 +72,9 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
     for (let s = o.startStep; s < total; s++) {
       const p = phaseAt(o.plan, s);
       if (p !== phase) {
-        o.emit({ type: 'phase_changed', step: s, from: phase?.phase.name ?? (s > 0 ? o.plan[p.index - 1]?.phase.name ?? null : null), to: p.phase.name, index: p.index });
+        // on resume mid-phase the "change" reports the phase the run continues in (from: the one before it)
+        const from = phase ?? (p.index > 0 && s === p.start ? o.plan[p.index - 1] : null);
+        o.emit({ type: 'phase_changed', step: s, from: from?.phase.name ?? null, to: p.phase.name, index: p.index });
         phase = p;
       }
       const runner = await runnerFor(p);
