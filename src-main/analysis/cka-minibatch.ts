@@ -7,24 +7,11 @@
 // - StreamingCKA: the exact full-set linear and debiased CKA of one pair, from running sums
 //   (XᵀY, XᵀX, YᵀY, column sums, row-norm moments). Memory O(p·q), independent of n; equals the
 //   in-memory result up to rounding.
-import { ckaFromTraces, ckaFromUnbiased, unbiasedHSICFromSums } from './cka';
+import { ckaFromTraces, ckaFromUnbiased, unbiasedHSICCentred, unbiasedHSICFromSums } from './cka';
 import { centredLayers, innerProducts } from './cross-layer';
 import type { CrossLayerOptions, LayerTable } from './cross-layer';
 import { columnMeans, gemm, rowSquaredNorms, toFloat64 } from './linalg';
 import type { DenseMatrix, Matrix } from './linalg';
-
-function hsicCentred(n: number, kl: number, dk: Float64Array, dl: Float64Array): number {
-  let diagProd = 0;
-  let traceK = 0;
-  let traceL = 0;
-  for (let i = 0; i < n; i++) {
-    diagProd += dk[i] * dl[i];
-    traceK += dk[i];
-    traceL += dl[i];
-  }
-  // Batch-centred features: K1 = 0, so K̃1 = −diag K (HSIC₁ is invariant to the centring).
-  return unbiasedHSICFromSums({ n, kl, diagProd, sumK: 0, sumL: 0, traceK, traceL, rowProd: diagProd });
-}
 
 /** Nguyen et al.'s minibatch CKA for every layer pair of two models (B omitted = A against itself). */
 export class MinibatchCKA {
@@ -57,16 +44,17 @@ export class MinibatchCKA {
     if (batchB && batchB.length !== this.layersB) throw new Error(`minibatch CKA: model B batch has ${batchB.length} layers, expected ${this.layersB}`);
     const m = batchA[0].rows;
     if (m < 4) throw new Error(`minibatch CKA: a minibatch needs at least 4 examples, got ${m}`);
+    // Centred with the batch's own means: HSIC₁ is invariant to the shift, and centring keeps K1 = 0.
     const ca = centredLayers(batchA, m, 'model A');
     const cb = batchB ? centredLayers(batchB, m, 'model B') : null;
     const ip = await innerProducts(ca, cb, this.opts);
     const da = ca.map(rowSquaredNorms);
     const db = cb ? cb.map(rowSquaredNorms) : da;
     for (let i = 0; i < ip.ab.rows; i++) {
-      for (let j = 0; j < ip.ab.cols; j++) this.xy[i * ip.ab.cols + j] += hsicCentred(m, ip.ab.data[i * ip.ab.cols + j], da[i], db[j]);
+      for (let j = 0; j < ip.ab.cols; j++) this.xy[i * ip.ab.cols + j] += unbiasedHSICCentred(m, ip.ab.data[i * ip.ab.cols + j], da[i], db[j]);
     }
-    for (let i = 0; i < da.length; i++) this.xx[i] += hsicCentred(m, ip.aa[i], da[i], da[i]);
-    for (let j = 0; j < db.length; j++) this.yy[j] += hsicCentred(m, ip.bb[j], db[j], db[j]);
+    for (let i = 0; i < da.length; i++) this.xx[i] += unbiasedHSICCentred(m, ip.aa[i], da[i], da[i]);
+    for (let j = 0; j < db.length; j++) this.yy[j] += unbiasedHSICCentred(m, ip.bb[j], db[j], db[j]);
     this.count++;
   }
 

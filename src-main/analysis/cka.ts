@@ -184,6 +184,22 @@ export function unbiasedHSIC(
   return unbiasedHSICFromSums(s);
 }
 
+/**
+ * Unbiased HSIC₁ of column-centred features, from tr(KL) and the diagonals ‖x_i‖², ‖y_i‖² alone:
+ * centring makes K1 = 0, so K̃1 = −diag K (HSIC₁ itself is invariant to the centring).
+ */
+export function unbiasedHSICCentred(n: number, kl: number, dk: Float64Array, dl: Float64Array): number {
+  let diagProd = 0;
+  let traceK = 0;
+  let traceL = 0;
+  for (let i = 0; i < n; i++) {
+    diagProd += dk[i] * dl[i];
+    traceK += dk[i];
+    traceL += dl[i];
+  }
+  return unbiasedHSICFromSums({ n, kl, diagProd, sumK: 0, sumL: 0, traceK, traceL, rowProd: diagProd });
+}
+
 /** The three unbiased HSIC₁ values (XY, XX, YY) of a pair. */
 export function unbiasedHSICTriple(s: PairStats): { xy: number; xx: number; yy: number } {
   return {

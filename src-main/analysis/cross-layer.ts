@@ -4,7 +4,7 @@
 // × 46 layers never needs all Grams in memory at once) and all pairwise Frobenius inner products are
 // one GEMM per tile of the stacked, flattened tiles; in the feature form (cheaper when n ≫ width) each
 // pair costs one ‖X_aᵀX_b‖²_F.
-import { chooseFormCost, centred, ckaFromTraces, ckaFromUnbiased, unbiasedHSICFromSums } from './cka';
+import { chooseFormCost, centred, ckaFromTraces, ckaFromUnbiased, unbiasedHSICCentred } from './cka';
 import type { CKAForm } from './cka';
 import { gemm, rowSquaredNorms } from './linalg';
 import type { DenseMatrix, Matrix } from './linalg';
@@ -184,17 +184,7 @@ export async function crossLayerDebiasedCKA(a: DenseMatrix[], b?: DenseMatrix[],
   const da = ca.map(rowSquaredNorms);
   const db = cb ? cb.map(rowSquaredNorms) : da;
   const n = ca[0].rows;
-  const hsic = (kl: number, dk: Float64Array, dl: Float64Array): number => {
-    let diagProd = 0;
-    let traceK = 0;
-    let traceL = 0;
-    for (let i = 0; i < n; i++) {
-      diagProd += dk[i] * dl[i];
-      traceK += dk[i];
-      traceL += dl[i];
-    }
-    return unbiasedHSICFromSums({ n, kl, diagProd, sumK: 0, sumL: 0, traceK, traceL, rowProd: diagProd });
-  };
+  const hsic = (kl: number, dk: Float64Array, dl: Float64Array): number => unbiasedHSICCentred(n, kl, dk, dl);
   const selfA = da.map((d, i) => hsic(ip.aa[i], d, d));
   const selfB = db.map((d, j) => hsic(ip.bb[j], d, d));
   const out = new Float64Array(ip.ab.data.length);
