@@ -31,12 +31,11 @@ export async function openTokenizedData(cfg: RunConfig, cacheDir: string): Promi
   const [{ loadTokenizer }, { buildShards, DocumentStore }, { PackedBatchSource }] = await Promise.all([
     import('../data/tokenizer'), import('../data/shards'), import('../data/packing'),
   ]);
-  if (cfg.data.corpus.length !== 1) throw new Error(`data.corpus: give one file or directory (got ${cfg.data.corpus.length})`);
   const tok = loadTokenizer(cfg.data.tokenizer!);
   mkdirSync(cacheDir, { recursive: true });
-  const dir = await buildShards(cfg.data.corpus[0], tok, { cacheDir });
+  const dir = await buildShards(cfg.data.corpus.length === 1 ? cfg.data.corpus[0] : cfg.data.corpus, tok, { cacheDir });
   const rows = new PackedBatchSource(new DocumentStore(dir, 'train'), { seqLen: cfg.seq_len, batchSize: cfg.batch_size, seed: cfg.seed });
   const s = tok.specialIds;
   return { rows, vocabSize: tok.vocabSize, pad: s.pad, cls: s.cls, sep: s.sep, mask: s.mask,
-    specialIds: [s.pad, s.cls, s.sep, s.mask, ...(s.unk === null ? [] : [s.unk])], describe: `${cfg.data.corpus[0]} (tokenizer ${tok.path})` };
+    specialIds: [s.pad, s.cls, s.sep, s.mask, ...(s.unk === null ? [] : [s.unk])], describe: `${cfg.data.corpus.join(', ')} (tokenizer ${tok.path})` };
 }
