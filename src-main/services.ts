@@ -1,15 +1,14 @@
 // The main-side services behind the typed API. The same object serves Electron IPC and the serve
 // transport; it owns the workspace database.
-import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { ApiOutputs, Method } from './common/contract';
 import type { ListRunsQuery } from './store/runs';
 import { countRuns, getRun, listRuns } from './store/runs';
 import { DB_FILE_NAME, schemaVersion, type Db } from './store/db';
 import { RunEventBus } from './events';
 import { NotFoundError } from './ipc/dispatch';
+import { appVersion } from './app-root';
 
 export type Services = { [M in Method]: (input: never) => Promise<ApiOutputs[M]> };
 
@@ -28,20 +27,6 @@ function packageVersion(name: string): string {
   } catch {
     return 'unknown';
   }
-}
-
-/** Our own version, from the nearest package.json above this module (source tree or bundle). */
-function appVersion(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const file = path.join(dir, 'package.json');
-    if (fs.existsSync(file)) {
-      const pkg = JSON.parse(fs.readFileSync(file, 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'encoder-workbench') return pkg.version ?? 'unknown';
-    }
-    dir = path.dirname(dir);
-  }
-  return 'unknown';
 }
 
 export function createServices(ctx: ServiceContext) {

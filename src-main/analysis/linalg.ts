@@ -25,7 +25,7 @@ export interface GemmOptions {
   backend?: 'auto' | 'js' | 'ort';
 }
 
-/** Products with fewer multiply-adds than this run in JS (about 1-3 ms there). */
+/** Products with fewer multiply-adds than this run in JS (≈5 ms there; a new ORT session costs about as much). */
 export const ORT_MIN_MULADDS = 2_000_000;
 /**
  * Products below this run on one intra-op thread: splitting a ~1 ms GEMM over two threads gains

@@ -11,6 +11,8 @@ export interface RunSummary {
   startedAt: string | null;
   finishedAt: string | null;
   error: string | null;
+  totalSteps: number | null;
+  lastStep: number | null;    // last optimizer step the run reported
 }
 
 export interface PhaseInfo {
@@ -51,7 +53,9 @@ export interface WorkspaceInfo {
 export type RunEvent =
   | { type: 'run-created'; run: RunSummary }
   | { type: 'run-status'; runId: number; status: RunStatus; error: string | null }
-  | { type: 'run-progress'; runId: number; step: number; phase: string; loss: number; tokensPerS: number; etaS: number | null };
+  | { type: 'run-progress'; runId: number; step: number; totalSteps: number | null; phase: string; loss: number; lr: number; gradNorm: number; tokensPerS: number; etaS: number | null }
+  | { type: 'run-checkpoint'; runId: number; step: number; path: string }
+  | { type: 'run-log'; runId: number; level: 'info' | 'warning' | 'error'; message: string };
 
 /** Errors cross process boundaries as plain {name, message}. */
 export interface ApiErrorShape {

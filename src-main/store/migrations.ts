@@ -100,4 +100,16 @@ export const MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'settings (run-queue concurrency …); runs remember their total steps and last step',
+    sql: `
+      CREATE TABLE settings (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL CHECK (json_valid(value))
+      ) WITHOUT ROWID;
+      ALTER TABLE runs ADD COLUMN total_steps INTEGER;
+      ALTER TABLE runs ADD COLUMN last_step INTEGER;
+    `,
+  },
 ];

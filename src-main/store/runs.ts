@@ -6,28 +6,33 @@ import { listCheckpoints } from './checkpoints';
 interface RunRow {
   id: number; name: string; config: string; status: RunStatus; out_dir: string | null;
   created_at: string; started_at: string | null; finished_at: string | null; error: string | null;
+  total_steps: number | null; last_step: number | null;
 }
 
 function toSummary(r: RunRow): RunSummary {
-  return { id: r.id, name: r.name, status: r.status, createdAt: r.created_at, startedAt: r.started_at, finishedAt: r.finished_at, error: r.error };
+  return {
+    id: r.id, name: r.name, status: r.status, createdAt: r.created_at, startedAt: r.started_at, finishedAt: r.finished_at, error: r.error,
+    totalSteps: r.total_steps, lastStep: r.last_step,
+  };
 }
 
 export interface NewRun {
   name: string;
   config: unknown;
   outDir?: string | null;
-  phases?: { name: string; objective: 'mlm' | 'clm' }[];
+  totalSteps?: number | null;
+  phases?: { name: string; objective: 'mlm' | 'clm'; firstStep?: number; lastStep?: number }[];
 }
 
 /** Insert a run with its phases in one transaction; returns its id. */
 export function createRun(db: Db, run: NewRun): number {
   const tx = db.transaction(() => {
     const info = db
-      .prepare('INSERT INTO runs (name, config, out_dir) VALUES (?, ?, ?)')
-      .run(run.name, JSON.stringify(run.config), run.outDir ?? null);
+      .prepare('INSERT INTO runs (name, config, out_dir, total_steps) VALUES (?, ?, ?, ?)')
+      .run(run.name, JSON.stringify(run.config), run.outDir ?? null, run.totalSteps ?? null);
     const id = Number(info.lastInsertRowid);
-    const ins = db.prepare('INSERT INTO phases (run_id, idx, name, objective) VALUES (?, ?, ?, ?)');
-    (run.phases ?? []).forEach((p, idx) => ins.run(id, idx, p.name, p.objective));
+    const ins = db.prepare('INSERT INTO phases (run_id, idx, name, objective, first_step, last_step) VALUES (?, ?, ?, ?, ?, ?)');
+    (run.phases ?? []).forEach((p, idx) => ins.run(id, idx, p.name, p.objective, p.firstStep ?? null, p.lastStep ?? null));
     return id;
   });
   return tx();
@@ -55,6 +60,19 @@ export function getRun(db: Db, id: number): RunDetail | null {
     .all(id) as { idx: number; name: string; objective: 'mlm' | 'clm'; first_step: number | null; last_step: number | null }[])
     .map((p): PhaseInfo => ({ idx: p.idx, name: p.name, objective: p.objective, firstStep: p.first_step, lastStep: p.last_step }));
   return { ...toSummary(r), config: JSON.parse(r.config), outDir: r.out_dir, phases, checkpoints: listCheckpoints(db, id) };
+}
+
+export function setRunOutDir(db: Db, id: number, outDir: string): void {
+  db.prepare('UPDATE runs SET out_dir = ? WHERE id = ?').run(outDir, id);
+}
+
+export function setRunProgress(db: Db, id: number, lastStep: number): void {
+  db.prepare('UPDATE runs SET last_step = ? WHERE id = ?').run(lastStep, id);
+}
+
+/** Runs in a status, oldest first (the queue's order). */
+export function runsWithStatus(db: Db, status: RunStatus): RunSummary[] {
+  return (db.prepare('SELECT * FROM runs WHERE status = ? ORDER BY created_at, id').all(status) as RunRow[]).map(toSummary);
 }
 
 /** Move a run to a new status, stamping started_at / finished_at as the status implies. */

@@ -1,0 +1,109 @@
+// Turning the runner's NDJSON event stream into database rows and UI events. Step metrics are
+// buffered and written in one transaction per flush (a step every few ms would otherwise cost a
+// transaction each).
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { RunEventSchema, type RunEvent as RunnerEvent } from '../../native-runner/protocol';
+import type { Db } from '../store/db';
+import { addCheckpoint } from '../store/checkpoints';
+import { insertMetrics, type MetricPoint } from '../store/metrics';
+import { setRunProgress } from '../store/runs';
+import type { RunEventBus } from '../events';
+
+/** Metric names for the per-layer gradient norms: [embeddings, layer 0 .. L-1, head]. */
+export function layerGradNormNames(count: number): string[] {
+  return Array.from({ length: count }, (_, i) =>
+    i === 0 ? 'grad_norm/embeddings' : i === count - 1 ? 'grad_norm/head' : `grad_norm/layer_${String(i - 1).padStart(2, '0')}`,
+  );
+}
+
+export function fileSha256(file: string): string {
+  return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+}
+
+export interface IngestOutcome {
+  finished: Extract<RunnerEvent, { type: 'finished' }> | null;
+  lastError: string | null;
+}
+
+export class RunIngest {
+  private buffer: MetricPoint[] = [];
+  private lastStep = 0;
+  readonly outcome: IngestOutcome = { finished: null, lastError: null };
+  private totalSteps: number | null = null;
+
+  constructor(private db: Db, private events: RunEventBus, private runId: number) {}
+
+  /** Feed one line of the runner's stdout. Lines that are not events are ignored (logged by the caller). */
+  line(text: string): RunnerEvent | null {
+    if (!text.startsWith('{')) return null;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      return null;
+    }
+    const parsed = RunEventSchema.safeParse(raw);
+    if (!parsed.success) return null;
+    this.handle(parsed.data);
+    return parsed.data;
+  }
+
+  private handle(e: RunnerEvent): void {
+    const runId = this.runId;
+    switch (e.type) {
+      case 'started':
+        this.totalSteps = e.total_steps;
+        this.db.prepare('UPDATE runs SET total_steps = ? WHERE id = ?').run(e.total_steps, runId);
+        this.events.emit({ type: 'run-log', runId, level: 'info', message: `started on ${e.device}${e.resumed_from_step ? `, resumed from step ${e.resumed_from_step}` : ''}` });
+        break;
+      case 'step': {
+        this.lastStep = e.step;
+        this.buffer.push(
+          { step: e.step, name: 'loss', value: e.loss },
+          { step: e.step, name: 'lr', value: e.lr },
+          { step: e.step, name: 'grad_norm', value: e.grad_norm },
+          { step: e.step, name: 'tokens_per_s', value: e.tokens_per_s },
+        );
+        layerGradNormNames(e.layer_grad_norms.length).forEach((name, i) => this.buffer.push({ step: e.step, name, value: e.layer_grad_norms[i] }));
+        if (this.buffer.length >= 2000) this.flush();
+        this.events.emit({ type: 'run-progress', runId, step: e.step, totalSteps: this.totalSteps, phase: e.phase, loss: e.loss, lr: e.lr, gradNorm: e.grad_norm, tokensPerS: e.tokens_per_s, etaS: e.eta_s });
+        break;
+      }
+      case 'checkpoint': {
+        this.flush();
+        const weights = path.join(e.path, 'model.safetensors');
+        const sha = fs.existsSync(weights) ? fileSha256(weights) : '';
+        const abs = path.resolve(e.path);
+        const exists = this.db.prepare('SELECT id FROM checkpoints WHERE path = ?').pluck().get(abs);
+        if (exists === undefined) addCheckpoint(this.db, { runId, step: e.step, phase: e.phase, path: abs, sha256: sha });
+        this.events.emit({ type: 'run-checkpoint', runId, step: e.step, path: abs });
+        break;
+      }
+      case 'phase_changed':
+        this.events.emit({ type: 'run-log', runId, level: 'info', message: `phase ${e.to} from step ${e.step}` });
+        break;
+      case 'warning':
+        this.events.emit({ type: 'run-log', runId, level: 'warning', message: e.message });
+        break;
+      case 'error':
+        this.outcome.lastError = e.message;
+        this.events.emit({ type: 'run-log', runId, level: 'error', message: e.message });
+        break;
+      case 'finished':
+        this.flush();
+        this.outcome.finished = e;
+        break;
+    }
+  }
+
+  /** Write buffered metrics (one transaction) and the run's progress. */
+  flush(): void {
+    if (this.buffer.length) {
+      insertMetrics(this.db, this.runId, this.buffer);
+      this.buffer = [];
+    }
+    if (this.lastStep) setRunProgress(this.db, this.runId, this.lastStep);
+  }
+}

@@ -1,0 +1,213 @@
+// The run queue: runs wait in SQLite (status 'queued', oldest first) and are started as separate
+// native-runner processes, at most `concurrency` at a time (default 1: on a CPU, parallel runs only
+// slow each other down). Runs can be cancelled; runs cut short by a crash or an app restart become
+// 'interrupted' and resume from their last checkpoint.
+import fs from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import type { ChildProcess } from 'node:child_process';
+import { parseRunConfig, totalSteps, type RunConfig } from '../../native-runner/protocol';
+import type { Db } from '../store/db';
+import { createRun, getRun, runsWithStatus, setRunOutDir, setRunStatus } from '../store/runs';
+import { getSetting, setSetting } from '../store/settings';
+import type { RunEventBus } from '../events';
+import type { RunStatus } from '../common/types';
+import { RunIngest } from './ingest';
+import { spawnRunner, type RunnerSpawner } from './runner-process';
+
+const CONCURRENCY_KEY = 'queue.concurrency';
+
+export interface QueueOptions {
+  workspaceDir: string;
+  spawner?: RunnerSpawner;
+  flushIntervalMs?: number;   // metrics flush period while a run streams steps (default 1000)
+}
+
+/** Make the path fields of a run config absolute (relative paths are relative to `base`). */
+export function absolutePaths(raw: Record<string, unknown>, base: string): Record<string, unknown> {
+  const abs = (p: unknown) => (typeof p === 'string' && !path.isAbsolute(p) ? path.resolve(base, p) : p);
+  const out: Record<string, unknown> = { ...raw };
+  if (out.model && typeof out.model === 'object') out.model = { ...(out.model as object), hf_dir: abs((out.model as { hf_dir?: unknown }).hf_dir) };
+  if (out.init_from !== undefined) out.init_from = abs(out.init_from);
+  if (typeof out.data === 'string') out.data = abs(out.data);
+  else if (out.data && typeof out.data === 'object') {
+    const d = { ...(out.data as Record<string, unknown>) };
+    for (const k of ['corpus', 'held_out'] as const) d[k] = Array.isArray(d[k]) ? (d[k] as unknown[]).map(abs) : abs(d[k]);
+    for (const k of ['tokenizer', 'cache_dir'] as const) if (d[k] !== undefined) d[k] = abs(d[k]);
+    out.data = d;
+  }
+  return out;
+}
+
+interface Active {
+  child: ChildProcess;
+  cancelRequested: boolean;
+  done: Promise<void>;
+}
+
+export class RunQueue {
+  private active = new Map<number, Active>();
+  private closed = false;
+
+  constructor(private db: Db, private events: RunEventBus, private opts: QueueOptions) {}
+
+  get concurrency(): number {
+    return getSetting(this.db, CONCURRENCY_KEY, 1);
+  }
+
+  setConcurrency(n: number): void {
+    if (!Number.isInteger(n) || n < 1 || n > 16) throw new Error(`concurrency: expected an integer 1..16, got ${n}`);
+    setSetting(this.db, CONCURRENCY_KEY, n);
+    this.pump();
+  }
+
+  /** Validate and queue a run; throws RunConfigError (naming the field) and writes nothing on bad input. */
+  enqueue(rawConfig: unknown, opts: { name?: string; baseDir?: string } = {}): number {
+    if (!rawConfig || typeof rawConfig !== 'object' || Array.isArray(rawConfig)) throw new Error('run config: expected a JSON object');
+    const raw = absolutePaths(rawConfig as Record<string, unknown>, opts.baseDir ?? this.opts.workspaceDir);
+    const config: RunConfig = parseRunConfig(raw);
+    let first = 1;
+    const phases = config.phases.map((p) => {
+      const r = { name: p.name, objective: p.objective, firstStep: first, lastStep: first + p.steps - 1 };
+      first += p.steps;
+      return r;
+    });
+    const name = opts.name ?? config.name ?? `${typeof config.model === 'string' ? config.model : 'model'} · ${phases.map((p) => p.objective.toUpperCase()).join('→')}`;
+    const id = createRun(this.db, { name, config: raw, totalSteps: totalSteps(config), phases });
+    const outDir = path.join(this.opts.workspaceDir, 'runs', String(id).padStart(5, '0'));
+    fs.mkdirSync(outDir, { recursive: true });
+    const tmp = path.join(outDir, `.run.json.tmp-${process.pid}`);
+    fs.writeFileSync(tmp, JSON.stringify(raw, null, 2) + '\n');
+    fs.renameSync(tmp, path.join(outDir, 'run.json'));
+    setRunOutDir(this.db, id, outDir);
+    const run = getRun(this.db, id)!;
+    this.events.emit({ type: 'run-created', run });
+    this.pump();
+    return id;
+  }
+
+  /** Cancel a queued run at once, or ask a running one to stop (it writes a checkpoint first). */
+  cancel(id: number): void {
+    const run = getRun(this.db, id);
+    if (!run) throw new Error(`no run with id ${id}`);
+    if (run.status === 'queued' || run.status === 'interrupted') return this.setStatus(id, 'cancelled', null);
+    const a = this.active.get(id);
+    if (!a) throw new Error(`run ${id} is ${run.status}; only queued, interrupted or running runs can be cancelled`);
+    a.cancelRequested = true;
+    a.child.kill('SIGTERM');
+  }
+
+  /** Put an interrupted, failed or cancelled run back in the queue; it continues from its last checkpoint. */
+  resume(id: number): void {
+    const run = getRun(this.db, id);
+    if (!run) throw new Error(`no run with id ${id}`);
+    if (!['interrupted', 'failed', 'cancelled'].includes(run.status)) throw new Error(`run ${id} is ${run.status}; only interrupted, failed or cancelled runs can be resumed`);
+    this.setStatus(id, 'queued', null);
+    this.pump();
+  }
+
+  /** At start-up: runs left 'running' by a crash or a quit are interrupted (resumable). */
+  recover(): number[] {
+    const stale = runsWithStatus(this.db, 'running').filter((r) => !this.active.has(r.id));
+    for (const r of stale) this.setStatus(r.id, 'interrupted', 'the workbench stopped while this run was training; resume it to continue from its last checkpoint');
+    this.pump();
+    return stale.map((r) => r.id);
+  }
+
+  /** Resolves when no run is active and none is queued (or the queue is closed). */
+  async idle(): Promise<void> {
+    while (this.active.size) await Promise.all([...this.active.values()].map((a) => a.done));
+  }
+
+  /** Stop every active run (each writes a checkpoint) and start no more. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const a of this.active.values()) a.child.kill('SIGTERM');
+    await this.idle();
+  }
+
+  private setStatus(id: number, status: RunStatus, error: string | null): void {
+    setRunStatus(this.db, id, status, error);
+    this.events.emit({ type: 'run-status', runId: id, status, error });
+  }
+
+  private pump(): void {
+    if (this.closed) return;
+    const queued = runsWithStatus(this.db, 'queued');
+    for (const r of queued) {
+      if (this.active.size >= this.concurrency) break;
+      if (!this.active.has(r.id)) this.start(r.id);
+    }
+  }
+
+  private start(id: number): void {
+    const run = getRun(this.db, id)!;
+    const outDir = run.outDir!;
+    const hasCheckpoints = fs.existsSync(path.join(outDir, 'checkpoints')) && fs.readdirSync(path.join(outDir, 'checkpoints')).some((d) => !d.startsWith('.'));
+    const args = ['train', '--config', path.join(outDir, 'run.json'), '--out', outDir, '--json', ...(hasCheckpoints ? ['--resume'] : [])];
+    const child = (this.opts.spawner ?? spawnRunner)(args);
+    this.setStatus(id, 'running', null);
+    const ingest = new RunIngest(this.db, this.events, id);
+    const logFile = fs.createWriteStream(path.join(outDir, 'runner.log'), { flags: 'a' });
+    let stderrTail = '';
+    const flusher = setInterval(() => ingest.flush(), this.opts.flushIntervalMs ?? 1000);
+    const lines = readline.createInterface({ input: child.stdout! });
+    lines.on('line', (l) => {
+      logFile.write(l + '\n');
+      try {
+        ingest.line(l);
+      } catch (e) {
+        this.events.emit({ type: 'run-log', runId: id, level: 'error', message: `could not record an event: ${(e as Error).message}` });
+      }
+    });
+    child.stderr!.on('data', (b: Buffer) => {
+      logFile.write(b);
+      stderrTail = (stderrTail + b.toString()).slice(-4000);
+    });
+    const entry: Active = { child, cancelRequested: false, done: Promise.resolve() };
+    entry.done = new Promise<void>((resolve) => {
+      // Decide the status only once the process has exited AND its stdout is fully read (either
+      // can happen first), so the last events are never lost.
+      let exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+      let stdoutClosed = false;
+      let settled = false;
+      const settle = () => {
+        if (settled || !exit || !stdoutClosed) return;
+        settled = true;
+        clearInterval(flusher);
+        ingest.flush();
+        logFile.end();
+        this.active.delete(id);
+        this.setStatus(id, ...this.outcomeStatus(ingest, entry, exit.code, exit.signal, stderrTail));
+        resolve();
+        this.pump();
+      };
+      lines.on('close', () => {
+        stdoutClosed = true;
+        settle();
+      });
+      child.on('exit', (code, signal) => {
+        exit = { code, signal };
+        settle();
+      });
+      child.on('error', (e) => {
+        stderrTail += `\n${e.message}`;
+        exit = { code: null, signal: null };
+        stdoutClosed = true;
+        settle();
+      });
+    });
+    this.active.set(id, entry);
+  }
+
+  private outcomeStatus(ingest: RunIngest, a: Active, code: number | null, signal: NodeJS.Signals | null, stderr: string): [RunStatus, string | null] {
+    const f = ingest.outcome.finished;
+    if (f?.status === 'completed') return ['finished', null];
+    if (f?.status === 'diverged') return ['diverged', f.message ?? `loss was not finite at step ${f.step}`];
+    if (f?.status === 'stopped') return a.cancelRequested ? ['cancelled', null] : ['interrupted', `stopped at step ${f.step}; resume to continue`];
+    if (f?.status === 'failed') return ['failed', f.message ?? ingest.outcome.lastError ?? 'the runner failed'];
+    if (a.cancelRequested) return ['cancelled', null];
+    const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+    return ['failed', `the runner ${how} without finishing${stderr.trim() ? `: ${stderr.trim().split('\n').slice(-3).join(' | ')}` : ''}`];
+  }
+}
