@@ -46,6 +46,16 @@ describe('cross-layer CKA', () => {
     }
   });
 
+  it('agrees with pairwise CKA when the tiles go through onnxruntime (n = 600, 200-row tiles)', async () => {
+    const r = Rng.seeded(13);
+    const big = gaussianMatrix(r, 600, 64);
+    const ma = toyModel(r, big, 3, 64, 0.7);
+    const mb = toyModel(r, big, 2, 64, 0.7);
+    // 200-row tiles: each tile GEMM is 200×64×200 = 2.56 M multiply-adds, above ORT_MIN_MULADDS.
+    const t = await crossLayerCKA(ma, mb, { form: 'gram', blockBudgetBytes: 8 * 5 * 200 * 200 });
+    for (let i = 0; i < 3; i++) for (let j = 0; j < 2; j++) expect(Math.abs(t.data[i * 2 + j] - (await linearCKA(ma[i], mb[j])))).toBeLessThan(1e-12);
+  });
+
   it('of a model with itself is symmetric with a unit diagonal and decays away from it', async () => {
     const t = await crossLayerCKA(a);
     for (let i = 0; i < 5; i++) {
