@@ -18,7 +18,10 @@ const CASES: Record<string, Case[]> = {
   Add: [{ inputs: [f64('a', [3, 4]), f64('b', [4])], build: (g, v) => ops.add(g, v.a, v.b) }],
   Sub: [{ inputs: [f64('a', [2, 1, 3]), f64('b', [4, 3])], build: (g, v) => ops.sub(g, v.a, v.b) }],
   Mul: [{ inputs: [f64('a', [3, 4]), f64('b', [3, 1])], build: (g, v) => ops.mul(g, v.a, v.b) }],
-  Linear: [{ inputs: [f64('x', [5, 3]), f64('w', [4, 3])], build: (g, v) => ops.linear(g, v.x, v.w) }],
+  Linear: [
+    { inputs: [f64('x', [5, 3]), f64('w', [4, 3])], build: (g, v) => ops.linear(g, v.x, v.w) },
+    { inputs: [f64('x', [5, 3]), f64('w', [4, 3]), f64('b', [4])], build: (g, v) => ops.linear(g, v.x, v.w, v.b) },
+  ],
   MatMul: [
     { inputs: [f64('a', [2, 3, 4]), f64('b', [2, 4, 5])], build: (g, v) => ops.matmul(g, v.a, v.b) },
     { inputs: [f64('a', [2, 3, 4]), f64('b', [2, 5, 4])], build: (g, v) => ops.matmul(g, v.a, v.b, false, true) },

@@ -111,7 +111,7 @@ export function split(g: Graph, x: Value, axis: number, sizes: readonly number[]
 }
 
 /** 2-D Gemm: op(a) · op(b) with transA/transB, optional alpha. Double kernels exist on CPU. */
-export function gemm(g: Graph, a: Value, b: Value, transA = false, transB = false, alpha = 1): Value {
+export function gemm(g: Graph, a: Value, b: Value, transA = false, transB = false, alpha = 1, c?: Value): Value {
   const [m, k] = transA ? [a.shape[1], a.shape[0]] : [a.shape[0], a.shape[1]];
   const [k2, n] = transB ? [b.shape[1], b.shape[0]] : [b.shape[0], b.shape[1]];
   if (a.shape.length !== 2 || b.shape.length !== 2 || k !== k2) throw new Error(`gemm ${fmtShape(a.shape)}${transA ? 'ᵀ' : ''} x ${fmtShape(b.shape)}${transB ? 'ᵀ' : ''}`);
@@ -119,7 +119,7 @@ export function gemm(g: Graph, a: Value, b: Value, transA = false, transB = fals
   if (transA) attrs.transA = attr.i(1);
   if (transB) attrs.transB = attr.i(1);
   if (alpha !== 1) attrs.alpha = attr.f(alpha);
-  return g.node('Gemm', [a, b], [{ dtype: a.dtype, shape: [m, n] }], attrs)[0];
+  return g.node('Gemm', c ? [a, b, c] : [a, b], [{ dtype: a.dtype, shape: [m, n] }], attrs)[0];
 }
 
 /** Batched matmul over the last two axes with optional transposes. float32 uses com.microsoft
@@ -141,6 +141,12 @@ export function matmul(g: Graph, a: Value, b: Value, transA = false, transB = fa
   const aa = transA ? transpose(g, a, swapLast(ra)) : a;
   const bb = transB ? transpose(g, b, swapLast(rb)) : b;
   return g.node('MatMul', [aa, bb], [{ dtype: a.dtype, shape }])[0];
+}
+
+/** Reverse one axis (Slice with step -1): one copy pass. */
+export function reverseAxis(g: Graph, x: Value, axis: number): Value {
+  const ax = axis < 0 ? axis + x.shape.length : axis;
+  return g.node('Slice', [x, g.ints([-1]), g.ints([-(2 ** 62)]), g.ints([ax]), g.ints([-1])], [{ dtype: x.dtype, shape: x.shape }])[0];
 }
 
 export function unsqueeze(g: Graph, x: Value, axes: readonly number[]): Value {

@@ -75,7 +75,11 @@ export function modernBertForward(g: Graph, cfg: ModernBertConfig, params: Reado
     h = ops.add(g, h, ops.linear(g, merged, p(pre + 'attn.Wo.weight')));
     // GeGLU MLP
     const m = ops.layerNorm(g, h, p(pre + 'mlp_norm.weight'), eps);
-    const [xin, gate] = ops.split(g, ops.linear(g, m, p(pre + 'mlp.Wi.weight')), 1, [F, F]);   // [B·T, F] each
+    // Wi·m chunked into (input, gate): split the weight [2F, D] rather than the activation [B·T, 2F]
+    // (same math; the split and its backward concat then move 2F·D floats instead of B·T·2F)
+    const [wIn, wGate] = ops.split(g, p(pre + 'mlp.Wi.weight'), 0, [F, F]);                  // [F, D] each
+    const xin = ops.linear(g, m, wIn);                                                          // [B·T, F]
+    const gate = ops.linear(g, m, wGate);                                                       // [B·T, F]
     h = ops.add(g, h, ops.linear(g, ops.mul(g, ops.gelu(g, xin), gate), p(pre + 'mlp.Wo.weight')));
     hiddenStates.push(h);
   }
@@ -89,5 +93,5 @@ export function modernBertForward(g: Graph, cfg: ModernBertConfig, params: Reado
 export function lmHead(g: Graph, cfg: ModernBertConfig, params: ReadonlyMap<string, Value>, x: Value): Value {
   const p = (name: string) => params.get(name)!;
   const head = ops.layerNorm(g, ops.gelu(g, ops.linear(g, x, p('head.dense.weight'))), p('head.norm.weight'), cfg.norm_eps);
-  return ops.add(g, ops.linear(g, head, p('model.embeddings.tok_embeddings.weight')), p('decoder.bias')); // [N, V]
+  return ops.linear(g, head, p('model.embeddings.tok_embeddings.weight'), p('decoder.bias'));            // [N, V]
 }

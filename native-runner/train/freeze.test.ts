@@ -15,16 +15,19 @@ function nodesFor(freeze: FreezeSpec): NodeData[] {
   return buildTrainStepGraph(cfg, { objective: 'clm', freeze, batchSize: 2, seqLen: 8, hyper }).graph.nodeData();
 }
 
-/** GEMMs that compute W's weight gradient (they consume the activation x of W's forward x·Wᵀ)
- *  and GEMMs that propagate the gradient through W to x (they consume W, besides the forward). */
-function gemmWork(nodes: NodeData[], w: string): { weightGrad: number; inputGrad: number } {
-  const fwd = nodes.find((n) => n.opType === 'Gemm' && n.inputs[1] === w && n.attrs.transB);
-  if (!fwd) throw new Error(`no forward Gemm for ${w}`);
-  const x = fwd.inputs[0];
-  const others = nodes.filter((n) => GEMMS.has(n.opType) && n !== fwd);
+/** GEMMs that compute W's weight gradient (they consume the activation x of a forward x·Wᵀ) and
+ *  GEMMs that propagate the gradient through W to x (they consume W besides the forward). W may be
+ *  used whole or through the pieces of a Split (mlp.Wi is split into its input and gate halves). */
+function gemmWork(nodes: NodeData[], w: string): { uses: number; weightGrad: number; inputGrad: number } {
+  const pieces = [w, ...nodes.filter((n) => n.opType === 'Split' && n.inputs[0] === w).flatMap((n) => n.outputs)];
+  const fwd = nodes.filter((n) => n.opType === 'Gemm' && pieces.includes(n.inputs[1]) && n.attrs.transB);
+  if (fwd.length === 0) throw new Error(`no forward Gemm for ${w}`);
+  const xs = new Set(fwd.map((n) => n.inputs[0]));
+  const others = nodes.filter((n) => GEMMS.has(n.opType) && !fwd.includes(n));
   return {
-    weightGrad: others.filter((n) => n.inputs.includes(x)).length,
-    inputGrad: others.filter((n) => n.inputs.includes(w)).length,
+    uses: fwd.length,
+    weightGrad: others.filter((n) => n.inputs.some((i) => xs.has(i))).length,
+    inputGrad: others.filter((n) => n.inputs.some((i) => pieces.includes(i))).length,
   };
 }
 
@@ -34,8 +37,8 @@ describe('freeze patterns', () => {
     for (let i = 0; i < cfg.num_hidden_layers; i++) {
       for (const w of LAYER_WEIGHTS) {
         const work = gemmWork(nodes, `model.layers.${i}.${w}`);
-        expect(work.weightGrad, `layer ${i} ${w}`).toBe(i < 2 ? 0 : 1);
-        expect(work.inputGrad, `layer ${i} ${w}`).toBe(1);
+        expect(work.weightGrad, `layer ${i} ${w}`).toBe(i < 2 ? 0 : work.uses);
+        expect(work.inputGrad, `layer ${i} ${w}`).toBe(work.uses);
       }
     }
     expect(nodes.some((n) => n.opType === 'ScatterND')).toBe(true);        // embedding gradient
@@ -46,16 +49,16 @@ describe('freeze patterns', () => {
     for (let i = 0; i < cfg.num_hidden_layers; i++) {
       for (const w of LAYER_WEIGHTS) {
         const work = gemmWork(nodes, `model.layers.${i}.${w}`);
-        expect(work.weightGrad, `layer ${i} ${w}`).toBe(i < 2 ? 0 : 1);
+        expect(work.weightGrad, `layer ${i} ${w}`).toBe(i < 2 ? 0 : work.uses);
         // layer 2 still back-propagates through its weights (its attn_norm weight needs the gradient
         // of its output); nothing below layer 2 receives a gradient
-        expect(work.inputGrad, `layer ${i} ${w}`).toBe(i >= 2 ? 1 : 0);
+        expect(work.inputGrad, `layer ${i} ${w}`).toBe(i >= 2 ? work.uses : 0);
       }
     }
     expect(nodes.some((n) => n.opType === 'ScatterND')).toBe(false);
     // tied decoder follows the embeddings: its input gradient is needed, its weight gradient is not
     const dec = gemmWork(nodes, 'model.embeddings.tok_embeddings.weight');
-    expect(dec).toEqual({ weightGrad: 0, inputGrad: 1 });
+    expect(dec).toEqual({ uses: 1, weightGrad: 0, inputGrad: 1 });
   });
 
   it('fewer GEMMs the more is frozen', () => {
@@ -63,7 +66,7 @@ describe('freeze patterns', () => {
     const all = count(NO_FREEZE);
     const l01 = count({ embeddings: false, layers: [0, 1], head: false });
     const el01 = count({ embeddings: true, layers: [0, 1], head: false });
-    expect(all - l01).toBe(8);                                              // 4 weight grads x 2 layers
+    expect(all - l01).toBe(10);                                             // 5 weight-grad GEMMs (Wi as 2 halves) x 2 layers
     expect(l01).toBeGreaterThan(el01);
   });
 

@@ -8,10 +8,12 @@ import * as R from '../raw';
 
 export const ROPE = 'Rope';
 
+/** [x1, x2] -> [x2, x1] along the last axis: view as [..., 2, hd/2] and reverse the size-2 axis
+ *  (one Slice pass instead of Split + Concat). */
 function swapHalves(g: Graph, x: Value): Value {
-  const h = x.shape[x.shape.length - 1] / 2;
-  const [x1, x2] = R.split(g, x, -1, [h, h]);
-  return R.concat(g, [x2, x1], -1);
+  const hd = x.shape[x.shape.length - 1];
+  const pairs = R.reshape(g, x, [...x.shape.slice(0, -1), 2, hd / 2]);    // [..., 2, hd/2]
+  return R.reshape(g, R.reverseAxis(g, pairs, -2), x.shape);
 }
 
 export function rope(g: Graph, x: Value, cos: Value, sinSigned: Value): Value {
