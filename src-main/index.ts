@@ -7,6 +7,7 @@ import { openWorkspaceDb, type Db } from './store/db';
 import { createServices } from './services';
 import { RunEventBus } from './events';
 import { registerIpcHandlers } from './ipc/handlers';
+import { RunQueue } from './runs/queue';
 import { APP_NAME } from './workspace';
 import { isAllowedNavigation, isAllowedRequest, secureWebPreferences } from './window-policy';
 
@@ -21,6 +22,7 @@ function argValue(flag: string): string | undefined {
 
 app.setName(APP_NAME);
 let db: Db | null = null;
+let queue: RunQueue | null = null;
 
 function createWindow(): BrowserWindow {
   const win = new BrowserWindow({
@@ -56,7 +58,9 @@ app.whenReady().then(() => {
   const workspaceDir = path.resolve(argValue('--workspace') ?? app.getPath('userData'));
   db = openWorkspaceDb(workspaceDir, { nativeBinding: process.env.WORKBENCH_SQLITE_BINDING || undefined });
   const events = new RunEventBus();
-  registerIpcHandlers(createServices({ db, workspaceDir, mode: 'desktop', events }), events);
+  queue = new RunQueue(db, events, { workspaceDir });
+  queue.recover();
+  registerIpcHandlers(createServices({ db, workspaceDir, mode: 'desktop', events, queue }), events);
   createWindow();
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow();
@@ -67,7 +71,15 @@ app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit();
 });
 
-app.on('will-quit', () => {
-  db?.close();
-  db = null;
+let quitting = false;
+app.on('will-quit', (event) => {
+  if (quitting || !queue) {
+    db?.close();
+    db = null;
+    return;
+  }
+  // Let running runs write a checkpoint and stop before the database closes.
+  event.preventDefault();
+  quitting = true;
+  void queue.close().finally(() => app.quit());
 });

@@ -1,14 +1,17 @@
 // The main-side services behind the typed API. The same object serves Electron IPC and the serve
-// transport; it owns the workspace database.
+// transport; it owns the workspace database and the run queue.
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { ApiOutputs, Method } from './common/contract';
 import type { ListRunsQuery } from './store/runs';
 import { countRuns, getRun, listRuns } from './store/runs';
+import { metricNames, metricSeries } from './store/metrics';
 import { DB_FILE_NAME, schemaVersion, type Db } from './store/db';
 import { RunEventBus } from './events';
-import { NotFoundError } from './ipc/dispatch';
+import { ConflictError, NotFoundError, ValidationError } from './errors';
 import { appVersion } from './app-root';
+import type { RunQueue } from './runs/queue';
+import { checkRunConfig } from './runs/config-check';
 
 export type Services = { [M in Method]: (input: never) => Promise<ApiOutputs[M]> };
 
@@ -17,6 +20,7 @@ export interface ServiceContext {
   workspaceDir: string;
   mode: 'desktop' | 'serve';
   events: RunEventBus;
+  queue?: RunQueue;       // absent: read-only services (no training from this process)
 }
 
 const require = createRequire(import.meta.url);
@@ -32,6 +36,15 @@ function packageVersion(name: string): string {
 export function createServices(ctx: ServiceContext) {
   const { db } = ctx;
   const version = appVersion();
+  const queue = (): RunQueue => {
+    if (!ctx.queue) throw new ConflictError('this workbench process has no run queue (read-only mode)');
+    return ctx.queue;
+  };
+  const existing = (id: number) => {
+    const run = getRun(db, id);
+    if (!run) throw new NotFoundError(`no run with id ${id}`);
+    return run;
+  };
   const services = {
     async workspaceInfo(): Promise<ApiOutputs['workspaceInfo']> {
       return {
@@ -47,15 +60,43 @@ export function createServices(ctx: ServiceContext) {
           sqlite: (db.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v,
         },
         runCount: countRuns(db),
+        concurrency: ctx.queue?.concurrency ?? 0,
       };
     },
     async listRuns(input: ListRunsQuery): Promise<ApiOutputs['listRuns']> {
       return listRuns(db, input);
     },
     async getRun(input: { id: number }): Promise<ApiOutputs['getRun']> {
-      const run = getRun(db, input.id);
-      if (!run) throw new NotFoundError(`no run with id ${input.id}`);
-      return run;
+      return existing(input.id);
+    },
+    async validateRunConfig(input: { config: Record<string, unknown> }): Promise<ApiOutputs['validateRunConfig']> {
+      return checkRunConfig(input.config, ctx.workspaceDir);
+    },
+    async createRun(input: { config: Record<string, unknown>; name?: string }): Promise<ApiOutputs['createRun']> {
+      const check = checkRunConfig(input.config, ctx.workspaceDir);
+      if (!check.ok) throw new ValidationError(`createRun: invalid run config: ${check.errors.join('; ')}`);
+      return { id: queue().enqueue(input.config, { name: input.name }) };
+    },
+    async cancelRun(input: { id: number }): Promise<null> {
+      const run = existing(input.id);
+      if (!['queued', 'running', 'interrupted'].includes(run.status)) throw new ConflictError(`run ${run.id} is ${run.status}; only queued, running or interrupted runs can be cancelled`);
+      queue().cancel(input.id);
+      return null;
+    },
+    async resumeRun(input: { id: number }): Promise<null> {
+      const run = existing(input.id);
+      if (!['interrupted', 'failed', 'cancelled'].includes(run.status)) throw new ConflictError(`run ${run.id} is ${run.status}; only interrupted, failed or cancelled runs can be resumed`);
+      queue().resume(input.id);
+      return null;
+    },
+    async runMetrics(input: { id: number; names?: string[]; fromStep?: number }): Promise<ApiOutputs['runMetrics']> {
+      existing(input.id);
+      const names = input.names ?? metricNames(db, input.id);
+      return Object.fromEntries(names.map((n) => [n, metricSeries(db, input.id, n, input.fromStep ?? 0)]));
+    },
+    async setConcurrency(input: { concurrency: number }): Promise<ApiOutputs['setConcurrency']> {
+      queue().setConcurrency(input.concurrency);
+      return { concurrency: queue().concurrency };
     },
   } satisfies Services;
   return services;

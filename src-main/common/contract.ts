@@ -3,7 +3,8 @@
 // service runs; outputs are plain JSON types. Imports neither electron nor node.
 import { z } from 'zod';
 import { RUN_STATUSES } from './types';
-import type { RunDetail, RunEvent, RunSummary, WorkspaceInfo } from './types';
+import type { MethodName } from './methods';
+import type { ConfigCheck, MetricSeries, RunDetail, RunEvent, RunSummary, WorkspaceInfo } from './types';
 
 const empty = z.object({}).strict();
 
@@ -22,6 +23,28 @@ export const contract = {
   },
   /** One run with its config, phases and checkpoints. */
   getRun: { input: z.object({ id: z.number().int().positive() }).strict() },
+  /** Validate a run config and queue it; the config is checked by the runner's own schema. */
+  createRun: {
+    input: z.object({ config: z.record(z.string(), z.unknown()), name: z.string().min(1).max(200).optional() }).strict(),
+  },
+  /** Check a run config without queueing it: every problem with its field path, and its step count. */
+  validateRunConfig: { input: z.object({ config: z.record(z.string(), z.unknown()) }).strict() },
+  /** Stop a running run (it writes a checkpoint first) or drop a queued one. */
+  cancelRun: { input: z.object({ id: z.number().int().positive() }).strict() },
+  /** Queue an interrupted, failed or cancelled run again; it continues from its last checkpoint. */
+  resumeRun: { input: z.object({ id: z.number().int().positive() }).strict() },
+  /** Metric series of a run (all names when `names` is absent), from `fromStep` on. */
+  runMetrics: {
+    input: z
+      .object({
+        id: z.number().int().positive(),
+        names: z.array(z.string().min(1).max(100)).max(200).optional(),
+        fromStep: z.number().int().min(0).optional(),
+      })
+      .strict(),
+  },
+  /** How many runs may train at once. */
+  setConcurrency: { input: z.object({ concurrency: z.number().int().min(1).max(16) }).strict() },
 } as const;
 
 /** Event subscriptions: the filter is validated on the main side like any call's input. */
@@ -31,12 +54,23 @@ export type RunEventFilter = z.infer<typeof runEventFilter>;
 export type Method = keyof typeof contract;
 export const METHODS = Object.keys(contract) as Method[];
 
+// METHOD_NAMES (used where zod is not bundled) must list exactly the contract's entries.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const _namesMatch: Same<MethodName, Method> = true;
+void _namesMatch;
+
 export type ApiInput<M extends Method> = z.input<(typeof contract)[M]['input']>;
 
 export interface ApiOutputs {
   workspaceInfo: WorkspaceInfo;
   listRuns: RunSummary[];
   getRun: RunDetail;
+  createRun: { id: number };
+  validateRunConfig: ConfigCheck;
+  cancelRun: null;
+  resumeRun: null;
+  runMetrics: Record<string, MetricSeries>;
+  setConcurrency: { concurrency: number };
 }
 
 /** What the renderer sees, whichever transport is underneath. Methods return promises. */
@@ -48,7 +82,7 @@ export type WorkbenchApi = { [M in Method]: (input: ApiInput<M>) => Promise<ApiO
 export { ApiError } from './errors';
 
 /** Error names a call can fail with. */
-export const API_ERRORS = ['ValidationError', 'NotFoundError', 'UnknownMethodError', 'InternalError', 'Unauthorized'] as const;
+export const API_ERRORS = ['ValidationError', 'NotFoundError', 'ConflictError', 'UnknownMethodError', 'InternalError', 'Unauthorized'] as const;
 
 /** Format a zod error as one line per problem, each naming the field path. */
 export function describeZodError(method: string, err: z.ZodError): string {

@@ -39,6 +39,17 @@ export interface RunDetail extends RunSummary {
   checkpoints: CheckpointInfo[];
 }
 
+export interface MetricSeries {
+  steps: number[];
+  values: (number | null)[];
+}
+
+export interface ConfigCheck {
+  ok: boolean;
+  errors: string[];           // "field.path: message", one per problem
+  totalSteps: number | null;
+}
+
 export interface WorkspaceInfo {
   mode: 'desktop' | 'serve';
   workspaceDir: string;
@@ -47,6 +58,7 @@ export interface WorkspaceInfo {
   appVersion: string;
   versions: { node: string; electron: string | null; onnxruntime: string; sqlite: string };
   runCount: number;
+  concurrency: number;        // runs that may train at once
 }
 
 /** Events pushed from main to the renderer (IPC event or WebSocket message). */

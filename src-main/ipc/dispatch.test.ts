@@ -79,3 +79,33 @@ describe('dispatch: bad payloads get a structured error naming the field', () =>
     expect(r).toEqual({ ok: false, error: { name: 'NotFoundError', message: 'no run with id 987654' } });
   });
 });
+
+describe('dispatch: run management calls', () => {
+  const good = { model: 'tiny', data: 'corpus.txt', seq_len: 16, batch_size: 2, phases: [{ name: 'p', objective: 'clm', steps: 3, lr: { peak: 1e-3 } }] };
+
+  it('validateRunConfig lists every problem with its field path, or the step count', async () => {
+    const ok = await dispatch(services, 'validateRunConfig', { config: good });
+    expect(ok).toEqual({ ok: true, value: { ok: true, errors: [], totalSteps: 3 } });
+    const bad = await dispatch(services, 'validateRunConfig', { config: { ...good, seq_len: 99999, phases: [{ name: 'p', objective: 'mlm', mask_rate: 2, steps: 3, lr: { peak: 1e-3 } }] } });
+    const v = (bad as { value: { ok: boolean; errors: string[] } }).value;
+    expect(v.ok).toBe(false);
+    expect(v.errors.join('\n')).toMatch(/phases\[0\]\.mask_rate: must be in \(0, 1\)/);
+    const hf = await dispatch(services, 'validateRunConfig', { config: { ...good, model: { hf_dir: '/nonexistent/model' } } });
+    expect((hf as { value: { errors: string[] } }).value.errors[0]).toMatch(/^model\.hf_dir: .*config\.json/);
+  });
+
+  it('createRun refuses a bad config with the field named; without a queue it says so', async () => {
+    const bad = await dispatch(services, 'createRun', { config: { ...good, batch_size: 0 } });
+    expect(bad).toMatchObject({ ok: false, error: { name: 'ValidationError', message: expect.stringMatching(/batch_size/) } });
+    const noQueue = await dispatch(services, 'createRun', { config: good });
+    expect(noQueue).toMatchObject({ ok: false, error: { name: 'ConflictError', message: expect.stringMatching(/no run queue/) } });
+    expect((await dispatch(services, 'createRun', { config: 'run.json' })).ok).toBe(false);
+  });
+
+  it('cancel/resume check the run state; runMetrics checks the run exists', async () => {
+    expect(await dispatch(services, 'resumeRun', { id: runId })).toMatchObject({ ok: false, error: { name: 'ConflictError', message: expect.stringMatching(/is queued/) } });
+    expect(await dispatch(services, 'runMetrics', { id: 4242 })).toMatchObject({ ok: false, error: { name: 'NotFoundError' } });
+    expect(await dispatch(services, 'runMetrics', { id: runId })).toEqual({ ok: true, value: {} });
+    expect(await dispatch(services, 'setConcurrency', { concurrency: 0 })).toMatchObject({ ok: false, error: { name: 'ValidationError' } });
+  });
+});

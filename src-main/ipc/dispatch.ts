@@ -7,9 +7,7 @@ import type { Services } from '../services';
 
 export type CallResult = { ok: true; value: unknown } | { ok: false; error: ApiErrorShape };
 
-export class NotFoundError extends Error {
-  override name = 'NotFoundError';
-}
+export { NotFoundError } from '../errors';
 
 function isMethod(m: unknown): m is Method {
   return typeof m === 'string' && Object.prototype.hasOwnProperty.call(contract, m);
@@ -31,7 +29,7 @@ export async function dispatch(services: Services, method: unknown, payload: unk
 
 export function toErrorShape(err: unknown): ApiErrorShape {
   if (err instanceof Error) {
-    const known = err.name === 'NotFoundError' || err.name === 'ValidationError';
+    const known = err.name === 'NotFoundError' || err.name === 'ValidationError' || err.name === 'ConflictError';
     return { name: known ? err.name : 'InternalError', message: err.message };
   }
   return { name: 'InternalError', message: String(err) };

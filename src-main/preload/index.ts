@@ -1,7 +1,8 @@
 // The preload exposes the typed API to the sandboxed renderer: one method per contract entry plus
 // onRunEvent. The renderer never sees ipcRenderer itself.
 import { contextBridge, ipcRenderer } from 'electron';
-import type { ApiInput, Method, RunEventFilter, WorkbenchApi } from '../common/contract';
+import type { Method, RunEventFilter, WorkbenchApi } from '../common/contract';
+import { METHOD_NAMES } from '../common/methods';
 import type { RunEvent } from '../common/types';
 import { CALL_CHANNEL_PREFIX, EVENT_CHANNEL, SUBSCRIBE_CHANNEL, UNSUBSCRIBE_CHANNEL } from '../ipc/channels';
 
@@ -18,10 +19,10 @@ const listeners = new Map<string, (event: RunEvent) => void>();
 let nextSub = 0;
 ipcRenderer.on(EVENT_CHANNEL, (_e, subId: string, event: RunEvent) => listeners.get(subId)?.(event));
 
+const calls = Object.fromEntries(METHOD_NAMES.map((m) => [m, (input: unknown) => call(m, input)])) as unknown as Omit<WorkbenchApi, 'onRunEvent'>;
+
 const api: WorkbenchApi = {
-  workspaceInfo: (input: ApiInput<'workspaceInfo'>) => call('workspaceInfo', input) as never,
-  listRuns: (input: ApiInput<'listRuns'>) => call('listRuns', input) as never,
-  getRun: (input: ApiInput<'getRun'>) => call('getRun', input) as never,
+  ...calls,
   onRunEvent(filter: RunEventFilter, listener: (event: RunEvent) => void) {
     const subId = `s${nextSub++}`;
     listeners.set(subId, listener);

@@ -11,6 +11,7 @@ import { createServices } from '../services';
 import { RunEventBus } from '../events';
 import { defaultWorkspaceDir } from '../workspace';
 import { newToken } from './security';
+import { RunQueue } from '../runs/queue';
 import { startServer } from './server';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -45,15 +46,19 @@ async function main(): Promise<void> {
   const workspaceDir = path.resolve(args.workspace ?? defaultWorkspaceDir());
   const db = openWorkspaceDb(workspaceDir);
   const events = new RunEventBus();
-  const services = createServices({ db, workspaceDir, mode: 'serve', events });
+  const queue = new RunQueue(db, events, { workspaceDir });
+  const services = createServices({ db, workspaceDir, mode: 'serve', events, queue });
   const server = await startServer({ services, events, rendererDir: path.resolve(args.renderer!), token: newToken(), host: args.host, port });
   if (!['127.0.0.1', 'localhost', '::1'].includes(args.host!)) {
     process.stdout.write(`warning: listening on ${args.host}: anyone who can reach it and has the URL's token can use this workbench\n`);
   }
+  const interrupted = queue.recover();
   process.stdout.write(`workspace: ${workspaceDir}\n`);
+  if (interrupted.length) process.stdout.write(`runs interrupted by the last shutdown (resume them from the Runs page): ${interrupted.join(', ')}\n`);
   process.stdout.write(`Workbench (browser mode) at ${server.url}\n`);
   const stop = () => {
-    server.close().then(() => {
+    // Running runs checkpoint and stop; they show as interrupted and resume on request.
+    Promise.all([server.close(), queue.close()]).then(() => {
       db.close();
       process.exit(0);
     });

@@ -1,7 +1,8 @@
 // The renderer's single door to the main side. In the desktop app the preload exposes
 // window.workbench (Electron IPC); in browser mode (`npm run serve`) the same contract is spoken
 // over HTTP (calls) and a WebSocket (events). Views import `api` and never know which.
-import type { ApiInput, Method, RunEventFilter, WorkbenchApi } from '../../src-main/common/contract';
+import type { Method, RunEventFilter, WorkbenchApi } from '../../src-main/common/contract';
+import { METHOD_NAMES } from '../../src-main/common/methods';
 import { ApiError } from '../../src-main/common/errors';
 import type { RunEvent } from '../../src-main/common/types';
 
@@ -68,23 +69,18 @@ function httpApi(): WorkbenchApi {
   // Drop the token from the address bar once the server has set its cookie.
   if (new URLSearchParams(location.search).has('token')) history.replaceState(null, '', location.pathname + location.hash);
   const events = new EventSocket();
-  return {
-    workspaceInfo: (input: ApiInput<'workspaceInfo'>) => httpCall('workspaceInfo', input) as never,
-    listRuns: (input: ApiInput<'listRuns'>) => httpCall('listRuns', input) as never,
-    getRun: (input: ApiInput<'getRun'>) => httpCall('getRun', input) as never,
-    onRunEvent: (filter, fn) => events.subscribe(filter, fn),
-  };
+  const calls = Object.fromEntries(METHOD_NAMES.map((m) => [m, (input: unknown) => httpCall(m, input)]));
+  return { ...(calls as unknown as Omit<WorkbenchApi, 'onRunEvent'>), onRunEvent: (filter, fn) => events.subscribe(filter, fn) };
 }
 
 function rethrowing(api: WorkbenchApi): WorkbenchApi {
   // Errors thrown through contextBridge lose their class; rebuild ApiError from name + message.
-  const wrap = <T>(p: Promise<T>) => p.catch((e: Error) => { throw new ApiError(e.name, e.message); });
-  return {
-    workspaceInfo: (i) => wrap(api.workspaceInfo(i)),
-    listRuns: (i) => wrap(api.listRuns(i)),
-    getRun: (i) => wrap(api.getRun(i)),
-    onRunEvent: (f, fn) => api.onRunEvent(f, fn),
-  };
+  const wrap = (m: Method) => (input: unknown) =>
+    (api[m] as (i: unknown) => Promise<unknown>)(input).catch((e: Error) => {
+      throw new ApiError(e.name, e.message);
+    });
+  const calls = Object.fromEntries(METHOD_NAMES.map((m) => [m, wrap(m)]));
+  return { ...(calls as unknown as Omit<WorkbenchApi, 'onRunEvent'>), onRunEvent: (f, fn) => api.onRunEvent(f, fn) };
 }
 
 export const api: WorkbenchApi = window.workbench ? rethrowing(window.workbench) : httpApi();
