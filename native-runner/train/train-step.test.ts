@@ -129,6 +129,24 @@ describe('train step (float32, tiny model)', () => {
     }
   });
 
+  it('follows arrays swapped into the state between steps (e.g. a loaded checkpoint)', async () => {
+    const state = initTrainState(cfg, 8);
+    const runner = await createTrainStep(cfg, state, { objective: 'clm', freeze: NO_FREEZE, batchSize: B, seqLen: T, hyper, intraOpThreads: 1 });
+    const [b1, b2] = makeBatches('clm', 2, B, T);
+    await runner.step(b1, 1e-2);
+    const name = 'model.layers.1.attn.Wo.weight';
+    const old = state.params.get(name)!;
+    const oldCopy = old.slice();
+    const fresh = old.map((x) => x * 0.5);
+    const freshBefore = fresh.slice();
+    state.params.set(name, fresh);
+    await runner.step(b2, 1e-2);
+    await runner.release();
+    expect(sameBits(old, oldCopy)).toBe(true);                            // the replaced array is no longer written
+    expect(sameBits(fresh, freshBefore)).toBe(false);                     // the new one is updated in place
+    expect(state.params.get(name)).toBe(fresh);
+  });
+
   it('rejects bad inputs with clear errors', async () => {
     const state = initTrainState(cfg, 4);
     const base = { objective: 'mlm' as const, freeze: NO_FREEZE, batchSize: B, seqLen: T, hyper, intraOpThreads: 1 };

@@ -140,12 +140,14 @@ class OrtTrainStep implements TrainStepRunner {
   private get B(): number { return this.opts.batchSize; }
   private get T(): number { return this.opts.seqLen; }
 
+  private previous = new Map<Float32Array, ort.Tensor>();
+
+  /** The Tensor wrapping a state array: reused while the loop keeps the same array, rebuilt when it
+   *  swaps one in (e.g. after loading a checkpoint); arrays no longer in the state are let go. */
   private tensorOf(name: string, arr: Float32Array): ort.Tensor {
-    let t = this.tensors.get(arr);
-    if (!t) {
-      t = new ort.Tensor('float32', arr, this.shapes.get(name)!);
-      this.tensors.set(arr, t);
-    }
+    let t = this.tensors.get(arr) ?? this.previous.get(arr);
+    if (!t) t = new ort.Tensor('float32', arr, this.shapes.get(name)!);
+    this.tensors.set(arr, t);
     return t;
   }
 
@@ -189,6 +191,8 @@ class OrtTrainStep implements TrainStepRunner {
     if (!Number.isFinite(lr) || lr < 0) throw new Error(`lr must be a finite non-negative number, got ${lr}`);
     const st = this.state;
     const dims = [this.B, this.T];
+    this.previous = this.tensors;
+    this.tensors = new Map();
     const feeds: Record<string, ort.Tensor> = {
       input_ids: new ort.Tensor('int64', batch.inputIds, dims),
       attention_mask: new ort.Tensor('int64', batch.attentionMask, dims),
@@ -223,6 +227,7 @@ class OrtTrainStep implements TrainStepRunner {
     const s = this.session as ort.InferenceSession & { endProfiling?: () => void };
     try { s.endProfiling?.(); } catch { /* profiling not enabled */ }
     this.tensors.clear();
+    this.previous.clear();
     await this.session.release();
   }
 }
