@@ -20,6 +20,7 @@ import { phaseAt, planPhases } from './train/schedule';
 import type { BatchMessage, WorkerInput } from './train/worker';
 import type { LoopResult } from './train/loop';
 import { ProgressBar } from './util/progress';
+import { prepareProbeLogging } from './activations/probe-logging';
 
 const EXIT: Record<RunStatus, number> = { completed: 0, failed: 1, stopped: 2, diverged: 3 };
 const USAGE = 'usage: runner train --config run.json --out DIR [--json] [--resume]\n       runner validate --config run.json';
@@ -54,6 +55,7 @@ export function loadRunConfig(path: string): { config: RunConfig; hfConfig: Mode
     init_from: config.init_from && abs(config.init_from),
     data: { ...config.data, corpus: config.data.corpus.map(abs), held_out: config.data.held_out.map(abs),
       tokenizer: config.data.tokenizer && abs(config.data.tokenizer), cache_dir: config.data.cache_dir && abs(config.data.cache_dir) },
+    probe_set: config.probe_set && { ...config.probe_set, path: abs(config.probe_set.path), tokenizer: config.probe_set.tokenizer && abs(config.probe_set.tokenizer) },
   };
   if (typeof config.model === 'string') return { config, hfConfig: null };
   const hfConfig = readModelConfig(config.model.hf_dir);
@@ -97,6 +99,7 @@ async function train(a: Args): Promise<number> {
     modelConfig = modelConfigFor(config, hfConfig, data);
     if (resumeDir) readCheckpoint(resumeDir, modelConfig); // fail early on a damaged checkpoint
     if (config.init_from) loadModelDir(config.init_from, modelConfig);
+    if (config.probe_set) prepareProbeLogging(config, modelConfig); // probe file and tokenizer readable, ids fit the model
   } catch (e) {
     if (createdOut) rmSync(out, { recursive: true, force: true });
     throw e;

@@ -101,6 +101,17 @@ const OptimizerSchema = z.strictObject({
   clip_grad_norm: z.number().gt(0, { error: 'must be > 0 (or null for no clipping)' }).nullable().default(PAPER_DEFAULTS.clip_grad_norm),
 });
 
+/** A held-out probe set run through the starting model and every checkpoint (activation logging). */
+const ProbeSetSchema = z.strictObject({
+  path: z.string().min(1),                   // JSONL ({"text": …, labels…}) or .txt (one text per line)
+  tokenizer: z.string().min(1).optional(),   // default: data.tokenizer
+  poolings: z.array(z.enum(['mean', 'cls', 'tokens'])).min(1).default(['mean', 'cls', 'tokens']),
+  max_length: int(2, '>= 2').optional(),     // truncate texts (tokens incl. [CLS]/[SEP]); default seq_len
+  batch_size: int(1, '>= 1').default(16),
+  tokens_per_text: int(1, '>= 1').default(4), // sampled positions per text for 'tokens' pooling
+});
+export type ProbeSetConfig = z.output<typeof ProbeSetSchema>;
+
 export const RunConfigSchema = z.strictObject({
   name: z.string().optional(),               // display name of the run
   model: ModelSchema,                        // architecture: preset name or an HF ModernBERT directory
@@ -115,6 +126,7 @@ export const RunConfigSchema = z.strictObject({
   phases: z.array(PhaseSchema).min(1, { error: 'needs at least one phase' }).optional(),
   recipe: RecipeSchema.optional(),           // alternative to phases: a paper recipe preset
   optimizer: OptimizerSchema.default(OptimizerSchema.parse({})),
+  probe_set: ProbeSetSchema.optional(),      // log pooled activations of these texts at every checkpoint
 });
 
 export type RunConfigInput = z.input<typeof RunConfigSchema>;
@@ -170,6 +182,8 @@ export function parseRunConfig(raw: unknown, opts: { model?: ModelFacts; source?
   const cfg = resolvePhases(r.data, issues);
   const facts = opts.model ?? presetFacts(r.data.model);
   if (facts && cfg) checkAgainstModel(cfg, facts, issues);
+  if (cfg?.probe_set && !cfg.probe_set.tokenizer && !cfg.data.tokenizer)
+    issues.push('probe_set.tokenizer: required when data has no tokenizer (the interim character vocabulary cannot encode probe texts)');
   if (issues.length || !cfg) throw new RunConfigError(issues, opts.source);
   return cfg;
 }
@@ -267,6 +281,13 @@ export const RunEventSchema = z.discriminatedUnion('type', [
     eta_s: z.number(),                        // seconds left at the recent rate
   }),
   z.object({ ...base, type: z.literal('checkpoint'), path: z.string(), step: z.number(), phase: z.string() }),
+  z.object({
+    ...base, type: z.literal('activations'),
+    step: z.number(), phase: z.string(),      // phase 'start': the model before any update
+    checkpoint: z.string(),                   // model directory the activations belong to
+    dir: z.string(),                          // where the .npy files are (see native-runner/activations/store-files.ts)
+    probe_sha256: z.string(), texts: z.number(), layers: z.number(), poolings: z.array(z.string()),
+  }),
   z.object({ ...base, type: z.literal('phase_changed'), step: z.number(), from: z.string().nullable(), to: z.string(), index: z.number() }),
   z.object({ ...base, type: z.literal('warning'), message: z.string() }),
   z.object({ ...base, type: z.literal('error'), message: z.string() }),

@@ -25,6 +25,8 @@ export interface LoopOptions {
   startStep: number;              // updates already done (0, or the resumed checkpoint's step)
   nextBatch(step: number): Promise<PreparedBatch>;
   createRunner(key: RunnerKey): Promise<TrainStepRunner>;
+  /** Work to do on a fresh checkpoint after its event (activation logging of the probe set). */
+  afterCheckpoint?: (path: string, step: number, phase: string) => Promise<void>;
   /** Persist a checkpoint after `step` updates; returns its path. */
   saveCheckpoint(step: number, cursor: unknown): string;
   emit(e: RunEventBody): void;
@@ -96,11 +98,17 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
         layer_grad_norms: res.layerGradNorms, tokens_per_s: emaMs > 0 ? (B * T * 1000) / emaMs : 0, eta_s: ((total - done) * emaMs) / 1000,
       });
       if (checkpointDue(o.plan, o.config.checkpoint_every, done)) {
-        o.emit({ type: 'checkpoint', path: o.saveCheckpoint(done, cursor), step: done, phase: p.phase.name });
+        const path = o.saveCheckpoint(done, cursor);
+        o.emit({ type: 'checkpoint', path, step: done, phase: p.phase.name });
         lastSaved = done;
+        await o.afterCheckpoint?.(path, done, p.phase.name);
       }
       if (o.shouldStop() && done < total) {
-        if (lastSaved !== done) o.emit({ type: 'checkpoint', path: o.saveCheckpoint(done, lastCursor), step: done, phase: p.phase.name });
+        if (lastSaved !== done) {
+          const path = o.saveCheckpoint(done, lastCursor);
+          o.emit({ type: 'checkpoint', path, step: done, phase: p.phase.name });
+          await o.afterCheckpoint?.(path, done, p.phase.name);
+        }
         return { status: 'stopped', step: done, message: 'stopped on request; resume with --resume' };
       }
     }

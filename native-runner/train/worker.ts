@@ -19,6 +19,7 @@ import { runLoop, trainerStateAt, type PreparedBatch, type RunnerKey } from './l
 import { planPhases } from './schedule';
 import type { TrainState, TrainStepRunner } from './step-api';
 import { createTrainStep } from './train-step';
+import { prepareProbeLogging } from '../activations/probe-logging';
 
 export interface WorkerInput {
   config: RunConfig;
@@ -88,6 +89,14 @@ async function main(): Promise<void> {
     }
   };
 
+  // Probe-set activations: of the starting model (OUT/start) and after every checkpoint.
+  const probe = w.config.probe_set ? prepareProbeLogging(w.config, w.modelConfig) : null;
+  if (probe && startStep === 0) {
+    const startDir = join(w.outDir, 'start');
+    probe.writeStartModel(startDir, state);
+    await probe.log(startDir, state, 0, 'start', emit);
+  }
+
   const result = await runLoop({
     config: w.config, numLayers: w.modelConfig.num_hidden_layers, plan, state, startStep, nextBatch, createRunner, emit,
     saveCheckpoint: (step, cursor) => {
@@ -95,6 +104,7 @@ async function main(): Promise<void> {
       writeCheckpoint(dir, { modelConfig: w.modelConfig, state, trainer: trainerStateAt(plan, w.config, step, cursor, state.adamStep), runConfig: w.config });
       return dir;
     },
+    afterCheckpoint: probe ? (dir, step, phase) => probe.log(dir, state, step, phase, emit) : undefined,
     shouldStop: () => Atomics.load(stop, 0) !== 0,
     now: () => performance.now(),
   });

@@ -18,6 +18,7 @@ export class ProgressBar {
       case 'step': return `step ${e.step} [${e.phase}] loss ${e.loss.toFixed(4)} lr ${e.lr.toExponential(2)} |g| ${e.grad_norm.toFixed(3)} ${Math.round(e.tokens_per_s)} tok/s eta ${fmtTime(e.eta_s)}`;
       case 'checkpoint': return `checkpoint step ${e.step}: ${e.path}`;
       case 'phase_changed': return `phase ${e.index + 1}: ${e.to} (from step ${e.step})`;
+      case 'activations': return `activations step ${e.step}: ${e.texts} probe texts x ${e.layers} layers (${e.poolings.join(', ')}) -> ${e.dir}`;
       case 'warning': return `warning: ${e.message}`;
       case 'error': return `error: ${e.message}`;
       case 'finished': return `finished: ${e.status} at step ${e.step}${e.message ? ` (${e.message})` : ''}`;

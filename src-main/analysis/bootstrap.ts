@@ -52,7 +52,7 @@ function quantile(sorted: Float64Array, p: number): number {
   return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
 }
 
-function interval(values: Float64Array, level: number): Interval {
+export function interval(values: Float64Array, level: number): Interval {
   const reps = Float64Array.from(values.subarray(1)).sort();
   const alpha = (1 - level) / 2;
   return { estimate: values[0], lo: quantile(reps, alpha), hi: quantile(reps, 1 - alpha) };

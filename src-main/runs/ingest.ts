@@ -9,6 +9,9 @@ import type { Db } from '../store/db';
 import { addCheckpoint } from '../store/checkpoints';
 import { insertMetrics, type MetricPoint } from '../store/metrics';
 import { setRunProgress } from '../store/runs';
+import { putActivations } from '../store/activations';
+import { ensureProbeSet } from '../store/probe-sets';
+import { readActivationDir } from '../../native-runner/activations/store-files';
 import type { RunEventBus } from '../events';
 
 /** Metric names for the per-layer gradient norms: [embeddings, layer 0 .. L-1, head]. */
@@ -81,6 +84,9 @@ export class RunIngest {
         this.events.emit({ type: 'run-checkpoint', runId, step: e.step, path: abs });
         break;
       }
+      case 'activations':
+        this.ingestActivations(e);
+        break;
       case 'phase_changed':
         this.events.emit({ type: 'run-log', runId, level: 'info', message: `phase ${e.to} from step ${e.step}` });
         break;
@@ -96,6 +102,21 @@ export class RunIngest {
         this.outcome.finished = e;
         break;
     }
+  }
+
+  /** Store a checkpoint's probe-set activations (all layers and poolings in one transaction). */
+  private ingestActivations(e: Extract<RunnerEvent, { type: 'activations' }>): void {
+    const { meta, sets } = readActivationDir(e.dir);
+    const modelDir = path.resolve(e.checkpoint);
+    let ckpt = this.db.prepare('SELECT id FROM checkpoints WHERE path = ?').pluck().get(modelDir) as number | undefined;
+    if (ckpt === undefined) {
+      // The starting model has no checkpoint event of its own.
+      const weights = path.join(modelDir, 'model.safetensors');
+      ckpt = addCheckpoint(this.db, { runId: this.runId, step: e.step, phase: e.phase, path: modelDir, sha256: fs.existsSync(weights) ? fileSha256(weights) : '' });
+    }
+    const probeSetId = ensureProbeSet(this.db, { name: path.basename(meta.probe_path).replace(/\.[^.]+$/, ''), sha256: meta.probe_sha256, nTexts: meta.texts, path: meta.probe_path });
+    putActivations(this.db, ckpt, probeSetId, sets);
+    this.events.emit({ type: 'run-log', runId: this.runId, level: 'info', message: `activations of step ${e.step} logged (${meta.texts} texts x ${meta.layers} layers)` });
   }
 
   /** Write buffered metrics (one transaction) and the run's progress. */

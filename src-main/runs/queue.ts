@@ -36,6 +36,12 @@ export function absolutePaths(raw: Record<string, unknown>, base: string): Recor
     for (const k of ['tokenizer', 'cache_dir'] as const) if (d[k] !== undefined) d[k] = abs(d[k]);
     out.data = d;
   }
+  if (out.probe_set && typeof out.probe_set === 'object') {
+    const ps = { ...(out.probe_set as Record<string, unknown>) };
+    ps.path = abs(ps.path);
+    if (ps.tokenizer !== undefined) ps.tokenizer = abs(ps.tokenizer);
+    out.probe_set = ps;
+  }
   return out;
 }
 

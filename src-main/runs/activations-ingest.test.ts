@@ -1,0 +1,69 @@
+// A run with a probe set logs activations of its starting model and of every checkpoint; the queue
+// stores them in SQLite, and they equal what the analysis side computes from the same directories.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openWorkspaceDb, type Db } from '../store/db';
+import { getRun } from '../store/runs';
+import { activationLayers, getActivation } from '../store/activations';
+import { RunEventBus } from '../events';
+import { RunQueue } from './queue';
+import { logActivations } from '../analysis/activation-log';
+
+const root = path.resolve(__dirname, '../..');
+const CORPUS = path.join(root, 'fixtures/corpus/wordnet-noun-glosses.txt');
+const TOKENIZER = path.join(root, 'fixtures/demo-tokenizer');
+let dir: string;
+let db: Db;
+
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-ingest-'));
+  db = openWorkspaceDb(path.join(dir, 'ws'));
+  const probe = ['a disease of the liver', 'a bone of the leg', 'the study of plants', 'an instrument for cutting', 'a drug that reduces fever', 'a small domestic animal'];
+  fs.writeFileSync(path.join(dir, 'probe.jsonl'), probe.map((t, i) => JSON.stringify({ id: String(i), text: t, word: `w${i}`, domain: i % 2 ? 'general' : 'bio' })).join('\n') + '\n');
+});
+afterAll(() => {
+  db.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('activation logging during a run', () => {
+  it('stores the start model and every checkpoint, identical to a direct computation', async () => {
+    const q = new RunQueue(db, new RunEventBus(), { workspaceDir: path.join(dir, 'ws'), flushIntervalMs: 50 });
+    const id = q.enqueue({
+      model: 'tiny', data: { corpus: CORPUS, tokenizer: TOKENIZER, cache_dir: path.join(dir, 'cache') }, seq_len: 32, batch_size: 4, seed: 3, checkpoint_every: 2,
+      phases: [{ name: 'clm', objective: 'clm', steps: 4, lr: { peak: 3e-3, warmup: 1, shape: 'constant' } }],
+      probe_set: { path: path.join(dir, 'probe.jsonl'), poolings: ['mean', 'tokens'], batch_size: 4, tokens_per_text: 2 },
+    });
+    await q.idle();
+    const run = getRun(db, id)!;
+    expect(run.status, run.error ?? '').toBe('finished');
+    expect(run.checkpoints.map((c) => [c.step, c.phase])).toEqual([[0, 'start'], [2, 'clm'], [4, 'clm']]);
+    const probeSetId = db.prepare('SELECT id FROM probe_sets').pluck().get() as number;
+    for (const c of run.checkpoints) {
+      expect(activationLayers(db, c.id, probeSetId, 'mean')).toEqual([0, 1, 2, 3, 4]);
+      expect(activationLayers(db, c.id, probeSetId, 'tokens')).toEqual([0, 1, 2, 3, 4]);
+      expect(getActivation(db, c.id, probeSetId, 4, 'tokens')!.shape).toEqual([12, 16]);
+    }
+    // Training changed the representations: the start and the last checkpoint differ.
+    const first = getActivation(db, run.checkpoints[0].id, probeSetId, 4, 'mean')!.data;
+    const last = getActivation(db, run.checkpoints[2].id, probeSetId, 4, 'mean')!.data;
+    expect(first.some((v, i) => Math.abs(v - last[i]) > 1e-4)).toBe(true);
+    // The main side, computing from the checkpoint directory, gets the same numbers.
+    const other = openWorkspaceDb(path.join(dir, 'ws2'));
+    const r = await logActivations(other, { modelDir: run.checkpoints[2].path, probeSet: path.join(dir, 'probe.jsonl'), tokenizer: TOKENIZER, poolings: ['mean'], maxLength: 32 });
+    const direct = getActivation(other, r.checkpointId, r.probeSetId, 4, 'mean')!.data;
+    let worst = 0;
+    direct.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - last[i]))));
+    expect(worst).toBeLessThan(1e-5);
+    other.close();
+  });
+
+  it('a probe set without a tokenizer is refused before the run starts', () => {
+    const q = new RunQueue(db, new RunEventBus(), { workspaceDir: path.join(dir, 'ws') });
+    expect(() =>
+      q.enqueue({ model: 'tiny', data: CORPUS, seq_len: 16, batch_size: 2, phases: [{ name: 'p', objective: 'clm', steps: 1, lr: { peak: 1e-3 } }], probe_set: { path: path.join(dir, 'probe.jsonl') } }),
+    ).toThrow(/probe_set\.tokenizer: required/);
+  });
+});
