@@ -12,6 +12,7 @@ import { ConflictError, NotFoundError, ValidationError } from './errors';
 import { appVersion } from './app-root';
 import type { RunQueue } from './runs/queue';
 import { checkRunConfig } from './runs/config-check';
+import { demoAssets } from './demo-assets';
 
 export type Services = { [M in Method]: (input: never) => Promise<ApiOutputs[M]> };
 
@@ -93,6 +94,9 @@ export function createServices(ctx: ServiceContext) {
       existing(input.id);
       const names = input.names ?? metricNames(db, input.id);
       return Object.fromEntries(names.map((n) => [n, metricSeries(db, input.id, n, input.fromStep ?? 0)]));
+    },
+    async demoAssets(): Promise<ApiOutputs['demoAssets']> {
+      return demoAssets();
     },
     async setConcurrency(input: { concurrency: number }): Promise<ApiOutputs['setConcurrency']> {
       queue().setConcurrency(input.concurrency);

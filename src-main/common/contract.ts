@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { RUN_STATUSES } from './types';
 import type { MethodName } from './methods';
-import type { ConfigCheck, MetricSeries, RunDetail, RunEvent, RunSummary, WorkspaceInfo } from './types';
+import type { DemoAssets, ConfigCheck, MetricSeries, RunDetail, RunEvent, RunSummary, WorkspaceInfo } from './types';
 
 const empty = z.object({}).strict();
 
@@ -43,6 +43,8 @@ export const contract = {
       })
       .strict(),
   },
+  /** The built-in demo's model, tokenizer, corpora and probe sets (for the run form's defaults). */
+  demoAssets: { input: empty },
   /** How many runs may train at once. */
   setConcurrency: { input: z.object({ concurrency: z.number().int().min(1).max(16) }).strict() },
 } as const;
@@ -71,6 +73,7 @@ export interface ApiOutputs {
   resumeRun: null;
   runMetrics: Record<string, MetricSeries>;
   setConcurrency: { concurrency: number };
+  demoAssets: DemoAssets;
 }
 
 /** What the renderer sees, whichever transport is underneath. Methods return promises. */

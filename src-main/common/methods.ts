@@ -11,6 +11,7 @@ export const METHOD_NAMES = [
   'resumeRun',
   'runMetrics',
   'setConcurrency',
+  'demoAssets',
 ] as const;
 
 export type MethodName = (typeof METHOD_NAMES)[number];

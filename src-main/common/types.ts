@@ -39,6 +39,15 @@ export interface RunDetail extends RunSummary {
   checkpoints: CheckpointInfo[];
 }
 
+/** The built-in demo's files (absolute paths), null where not built yet. */
+export interface DemoAssets {
+  baseModel: string | null;   // fixtures/demo-base: a pretrained 12-layer ModernBERT (general text)
+  tokenizer: string | null;   // fixtures/demo-tokenizer
+  corpora: { general: string | null; biomedical: string | null };
+  probeSets: { name: string; path: string }[];
+  buildCommand: string;       // what builds the missing corpora and probe sets
+}
+
 export interface MetricSeries {
   steps: number[];
   values: (number | null)[];
