@@ -1,0 +1,122 @@
+// Comparisons over stored activations, end to end: real tiny model directories, real activation
+// logging into a real SQLite workspace, CKA through ORT; results checked against the math modules
+// called directly, caching checked through the analyses table, bad inputs checked to cache nothing.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openWorkspaceDb, type Db } from '../store/db';
+import { addCheckpoint } from '../store/checkpoints';
+import { getActivation, putActivations } from '../store/activations';
+import { linearCKA } from './cka';
+import { crossLayerCKA } from './cross-layer';
+import { compareModels, ensureActivations } from './service';
+import { compareStored } from './comparisons';
+import { DEMO_TOKENIZER, writeProbeFile, writeTinyModel } from './test-models';
+
+let tmp: string;
+let db: Db;
+let dirA: string, dirB: string, dirB2: string;
+let probe: string, probe2: string;
+const count = (kind?: string) => db.prepare(`SELECT count(*) FROM analyses${kind ? ' WHERE kind = ?' : ''}`).pluck().get(...(kind ? [kind] : [])) as number;
+
+beforeAll(async () => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-cmp-'));
+  db = openWorkspaceDb(path.join(tmp, 'ws'));
+  dirA = writeTinyModel(path.join(tmp, 'a'), 1);
+  dirB = writeTinyModel(path.join(tmp, 'b'), 2);
+  dirB2 = writeTinyModel(path.join(tmp, 'b2'), 3);
+  probe = writeProbeFile(path.join(tmp, 'probe.jsonl'));
+  probe2 = writeProbeFile(path.join(tmp, 'probe2.jsonl'), 1, ' (other set)');
+  for (const d of [dirA, dirB, dirB2]) await ensureActivations(db, d, { probe, tokenizer: DEMO_TOKENIZER });
+});
+afterAll(() => {
+  db.close();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+function layersOf(checkpointId: number, probeSetId: number) {
+  return [0, 1, 2, 3, 4].map((l) => getActivation(db, checkpointId, probeSetId, l, 'mean')!).map((b) => ({ rows: b.shape[0], cols: b.shape[1], data: b.data }));
+}
+
+describe('comparisons over stored activations', () => {
+  it('same-layer divergence, control ratio and regions agree with the CKA math on the stored matrices', async () => {
+    const r = await compareModels(db, { a: dirA, b: dirB, control: { a: dirB2, b: dirB } });
+    expect(r.layers).toEqual([0, 1, 2, 3, 4]);
+    expect(r.examples).toBe(24);
+    const a = layersOf(r.a.checkpointId, r.probeSet.id);
+    const b = layersOf(r.b.checkpointId, r.probeSet.id);
+    const c = layersOf(r.control!.a.checkpointId, r.probeSet.id);
+    for (let l = 0; l < 5; l++) {
+      expect(r.cka[l]).toBeCloseTo(await linearCKA(a[l], b[l]), 12);
+      expect(r.divergence[l]).toBeCloseTo(1 - r.cka[l], 15);
+      expect(r.controlDivergence![l]).toBeCloseTo(1 - (await linearCKA(c[l], b[l])), 12);
+      expect(r.ratio![l]).toBeCloseTo(r.divergence[l] / r.controlDivergence![l], 12);
+    }
+    // tiny (4 layers): low = [0], mid = [1, 2], deep = [3]; hidden state l + 1 is layer l's output.
+    const regions = Object.fromEntries(r.regions!.divergence.map((x) => [x.region, x]));
+    expect(regions.mid.layers).toEqual([1, 2]);
+    expect(regions.mid.mean).toBeCloseTo((r.divergence[2] + r.divergence[3]) / 2, 14);
+    expect(regions.all.mean).toBeCloseTo((r.divergence[1] + r.divergence[2] + r.divergence[3] + r.divergence[4]) / 4, 14);
+    expect(r.cached).toEqual({ sameLayer: false, control: false });
+  });
+
+  it('cross-layer table and bootstrap intervals', async () => {
+    const r = await compareModels(db, { a: dirA, b: dirB, cross: true, bootstrap: { reps: 50, seed: 3 } });
+    const a = layersOf(r.a.checkpointId, r.probeSet.id);
+    const b = layersOf(r.b.checkpointId, r.probeSet.id);
+    const t = await crossLayerCKA(a, b);
+    expect(r.cross!.cka).toHaveLength(5);
+    for (let i = 0; i < 5; i++) for (let j = 0; j < 5; j++) expect(r.cross!.cka[i][j]).toBeCloseTo(t.data[i * 5 + j], 12);
+    for (let l = 0; l < 5; l++) expect(r.cross!.cka[l][l]).toBeCloseTo(r.cka[l], 12);
+    for (const row of r.bootstrap!.layers) {
+      expect(row.cka.estimate).toBeCloseTo(r.cka[row.layer], 10);
+      expect(row.cka.lo).toBeLessThanOrEqual(row.cka.hi);
+      expect(row.divergence.lo).toBeCloseTo(1 - row.cka.hi, 10);
+    }
+    expect(r.cached).toEqual({ sameLayer: true, cross: false, bootstrap: false });
+  });
+
+  it('serves a repeated comparison from the cache, and recomputes when the activations change', async () => {
+    const first = await compareModels(db, { a: dirA, b: dirB, debiased: true });
+    const n = count();
+    const again = await compareModels(db, { a: dirA, b: dirB, debiased: true });
+    expect(again.cached.sameLayer).toBe(true);
+    expect(again.cka).toEqual(first.cka);
+    expect(count()).toBe(n);
+    // Re-store B's layer 2 with different values: the digest changes, so the old result is not served.
+    const blk = getActivation(db, first.b.checkpointId, first.probeSet.id, 2, 'mean')!;
+    const changed = Float32Array.from(blk.data, (v, i) => v + (i % 7) * 0.1);
+    putActivations(db, first.b.checkpointId, first.probeSet.id, [{ ...blk, data: changed }]);
+    const after = await compareModels(db, { a: dirA, b: dirB, debiased: true });
+    expect(after.cached.sameLayer).toBe(false);
+    expect(after.cka[2]).not.toBeCloseTo(first.cka[2], 6);
+    expect(after.cka[1]).toBeCloseTo(first.cka[1], 14);
+    putActivations(db, first.b.checkpointId, first.probeSet.id, [blk]);
+    expect((await compareModels(db, { a: dirA, b: dirB, debiased: true })).cached.sameLayer).toBe(true);
+  });
+
+  it('refuses bad inputs with errors naming the checkpoint and layer, caching nothing', async () => {
+    const a = await ensureActivations(db, dirA, {});
+    const b = await ensureActivations(db, dirB, {});
+    const other = await ensureActivations(db, dirB2, { probe: probe2, tokenizer: DEMO_TOKENIZER });
+    const before = count();
+    // Another probe set (also another example count).
+    await expect(compareStored(db, { a, b: other })).rejects.toThrow(new RegExp(`checkpoint ${a.checkpointId} .* uses probe set ${a.probeSetId} .* probe set ${other.probeSetId}`));
+    // Same probe set, but a checkpoint whose stored activations hold fewer examples.
+    const odd = addCheckpoint(db, { runId: null, step: null, phase: null, path: path.join(tmp, 'odd'), sha256: 'odd' });
+    putActivations(db, odd, a.probeSetId, [0, 1, 2, 3, 4].map((layer) => ({ layer, pooling: 'mean' as const, shape: [20, 16] as [number, number], data: new Float32Array(320).map((_, i) => Math.sin(i + layer)) })));
+    await expect(compareStored(db, { a, b: { checkpointId: odd, probeSetId: a.probeSetId } })).rejects.toThrow(/has 24 examples but checkpoint \d+ .*odd\) has 20: different example counts/);
+    // A missing layer.
+    db.prepare('DELETE FROM activations WHERE checkpoint_id = ? AND layer = 3').run(odd);
+    await expect(compareStored(db, { a: { checkpointId: odd, probeSetId: a.probeSetId }, b: { checkpointId: odd, probeSetId: a.probeSetId }, layers: [2, 3] })).rejects.toThrow(/checkpoint \d+ \(.*odd\): layer 3 missing/);
+    // A corrupt blob: fewer bytes than its shape needs, in the control pair (checked before anything is computed).
+    db.prepare("UPDATE activations SET data = substr(data, 1, 100) WHERE checkpoint_id = ? AND layer = 4 AND pooling = 'mean'").run(odd);
+    await expect(compareStored(db, { a, b, control: { a: { checkpointId: odd, probeSetId: a.probeSetId }, b } })).rejects.toThrow(/checkpoint \d+ \(.*odd\) layer 4 \(mean\): corrupt blob: 100 bytes, shape \[20, 16\] of float32 needs 1280/);
+    await expect(compareStored(db, { a, b, bootstrap: { reps: 50 }, debiased: true })).rejects.toThrow(/linear CKA only/);
+    expect(count()).toBe(before);
+    // Nothing stored for a model without a probe file: a clear hint.
+    const fresh = writeTinyModel(path.join(tmp, 'fresh'), 9);
+    await expect(compareModels(db, { a: fresh, b: dirB })).rejects.toThrow(/no mean-pooled activations stored; pass --probe FILE/);
+  });
+});
