@@ -5,7 +5,11 @@ import path from 'node:path';
 import type { ApiOutputs, Method } from './common/contract';
 import type { ListRunsQuery } from './store/runs';
 import { countRuns, getRun, listRuns } from './store/runs';
-import { metricNames, metricSeries } from './store/metrics';
+import { downsample, metricNames, metricSeries } from './store/metrics';
+import { describeZodError } from './common/contract';
+import { figureSpecSchema } from './common/charts/spec';
+import { exportFigure, type FigureFormat } from './figures/export';
+import { figuresDir, listFigures } from './figures/library';
 import { DB_FILE_NAME, schemaVersion, type Db } from './store/db';
 import { RunEventBus } from './events';
 import { ConflictError, NotFoundError, ValidationError } from './errors';
@@ -90,10 +94,24 @@ export function createServices(ctx: ServiceContext) {
       queue().resume(input.id);
       return null;
     },
-    async runMetrics(input: { id: number; names?: string[]; fromStep?: number }): Promise<ApiOutputs['runMetrics']> {
+    async runMetrics(input: { id: number; names?: string[]; fromStep?: number; maxPoints?: number }): Promise<ApiOutputs['runMetrics']> {
       existing(input.id);
       const names = input.names ?? metricNames(db, input.id);
-      return Object.fromEntries(names.map((n) => [n, metricSeries(db, input.id, n, input.fromStep ?? 0)]));
+      return Object.fromEntries(
+        names.map((n) => {
+          const s = metricSeries(db, input.id, n, input.fromStep ?? 0);
+          return [n, input.maxPoints ? downsample(s, input.maxPoints) : s];
+        }),
+      );
+    },
+    async exportFigure(input: { spec: Record<string, unknown>; name: string; formats?: FigureFormat[]; dpi?: number }): Promise<ApiOutputs['exportFigure']> {
+      const parsed = figureSpecSchema.safeParse(input.spec);
+      if (!parsed.success) throw new ValidationError(describeZodError('exportFigure: spec', parsed.error));
+      const r = await exportFigure(parsed.data, figuresDir(ctx.workspaceDir), input.name, { formats: input.formats, dpi: input.dpi });
+      return { name: input.name, spec: r.spec, files: r.files, modifiedAt: new Date().toISOString() };
+    },
+    async listFigures(): Promise<ApiOutputs['listFigures']> {
+      return listFigures(figuresDir(ctx.workspaceDir));
     },
     async demoAssets(): Promise<ApiOutputs['demoAssets']> {
       return demoAssets();

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { RUN_STATUSES } from './types';
 import type { MethodName } from './methods';
-import type { DemoAssets, ConfigCheck, MetricSeries, RunDetail, RunEvent, RunSummary, WorkspaceInfo } from './types';
+import type { DemoAssets, ExportedFigure, ConfigCheck, MetricSeries, RunDetail, RunEvent, RunSummary, WorkspaceInfo } from './types';
 
 const empty = z.object({}).strict();
 
@@ -40,9 +40,23 @@ export const contract = {
         id: z.number().int().positive(),
         names: z.array(z.string().min(1).max(100)).max(200).optional(),
         fromStep: z.number().int().min(0).optional(),
+        maxPoints: z.number().int().min(10).max(100000).optional(), // downsample long series (bucket means)
       })
       .strict(),
   },
+  /** Export a figure spec as SVG/PDF/PNG (+ the spec) into the workspace's figures folder. */
+  exportFigure: {
+    input: z
+      .object({
+        spec: z.record(z.string(), z.unknown()),
+        name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,120}$/, { message: "use letters, digits, '.', '_' and '-'" }),
+        formats: z.array(z.enum(['svg', 'pdf', 'png'])).min(1).optional(),
+        dpi: z.number().int().min(36).max(2400).optional(),
+      })
+      .strict(),
+  },
+  /** Figures exported into this workspace, newest first. */
+  listFigures: { input: empty },
   /** The built-in demo's model, tokenizer, corpora and probe sets (for the run form's defaults). */
   demoAssets: { input: empty },
   /** How many runs may train at once. */
@@ -74,6 +88,8 @@ export interface ApiOutputs {
   runMetrics: Record<string, MetricSeries>;
   setConcurrency: { concurrency: number };
   demoAssets: DemoAssets;
+  exportFigure: ExportedFigure;
+  listFigures: ExportedFigure[];
 }
 
 /** What the renderer sees, whichever transport is underneath. Methods return promises. */

@@ -12,6 +12,8 @@ export const METHOD_NAMES = [
   'runMetrics',
   'setConcurrency',
   'demoAssets',
+  'exportFigure',
+  'listFigures',
 ] as const;
 
 export type MethodName = (typeof METHOD_NAMES)[number];

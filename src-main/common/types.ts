@@ -48,6 +48,13 @@ export interface DemoAssets {
   buildCommand: string;       // what builds the missing corpora and probe sets
 }
 
+export interface ExportedFigure {
+  name: string;
+  spec: string;                                           // path of <name>.spec.json
+  files: { svg?: string; pdf?: string; png?: string };    // absolute paths
+  modifiedAt: string;                                     // ISO 8601
+}
+
 export interface MetricSeries {
   steps: number[];
   values: (number | null)[];

@@ -109,3 +109,35 @@ describe('dispatch: run management calls', () => {
     expect(await dispatch(services, 'setConcurrency', { concurrency: 0 })).toMatchObject({ ok: false, error: { name: 'ValidationError' } });
   });
 });
+
+describe('dispatch: figures', () => {
+  const spec = { version: 1, kind: 'lines', data: { series: [{ name: 'loss', x: [1, 2, 3], y: [3, 2, 1.5] }], xLabel: 'step', yLabel: 'loss' }, options: {} };
+  it('exports a figure into the workspace and lists it', async () => {
+    const r = await dispatch(services, 'exportFigure', { spec, name: 'loss-curve', formats: ['svg', 'png'], dpi: 100 });
+    expect(r.ok).toBe(true);
+    const v = (r as { value: { files: { svg: string; png: string }; spec: string } }).value;
+    expect(v.files.svg).toBe(path.join(dir, 'figures', 'loss-curve.svg'));
+    expect(fs.existsSync(v.files.png)).toBe(true);
+    const list = await dispatch(services, 'listFigures', {});
+    expect((list as { value: { name: string }[] }).value.map((f) => f.name)).toEqual(['loss-curve']);
+  });
+  it('refuses a bad spec or name with the field named, writing nothing', async () => {
+    const bad = await dispatch(services, 'exportFigure', { spec: { ...spec, options: { size: 'a4' } }, name: 'x' });
+    expect(bad).toMatchObject({ ok: false, error: { name: 'ValidationError', message: expect.stringMatching(/options\.size/) } });
+    const badName = await dispatch(services, 'exportFigure', { spec, name: '../evil' });
+    expect(badName).toMatchObject({ ok: false, error: { name: 'ValidationError', message: expect.stringMatching(/name/) } });
+    expect(fs.readdirSync(path.join(dir, 'figures'))).toEqual(['loss-curve.png', 'loss-curve.spec.json', 'loss-curve.svg']);
+  });
+  it('downsamples long metric series to bucket means, keeping the ends exact', async () => {
+    const { downsample } = await import('../store/metrics');
+    const steps = Array.from({ length: 1000 }, (_, i) => i + 1);
+    const d = downsample({ steps, values: steps.map((s) => s * 2) }, 12);
+    expect(d.steps).toHaveLength(12);
+    expect(d.steps[0]).toBe(1);
+    expect(d.steps[11]).toBe(1000);
+    expect(d.values[11]).toBe(2000);
+    // 998 inner points in 10 buckets: the first covers steps 2..100 -> mean of 2*s = 102, reported at step 100
+    expect(d.steps[1]).toBe(100);
+    expect(d.values[1]).toBeCloseTo(102, 9);
+  });
+});

@@ -12,6 +12,7 @@ import { RunEventBus } from '../events';
 import { defaultWorkspaceDir } from '../workspace';
 import { newToken } from './security';
 import { RunQueue } from '../runs/queue';
+import { figuresDir } from '../figures/library';
 import { startServer } from './server';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -48,7 +49,7 @@ async function main(): Promise<void> {
   const events = new RunEventBus();
   const queue = new RunQueue(db, events, { workspaceDir });
   const services = createServices({ db, workspaceDir, mode: 'serve', events, queue });
-  const server = await startServer({ services, events, rendererDir: path.resolve(args.renderer!), token: newToken(), host: args.host, port });
+  const server = await startServer({ services, events, rendererDir: path.resolve(args.renderer!), figuresDir: figuresDir(workspaceDir), token: newToken(), host: args.host, port });
   if (!['127.0.0.1', 'localhost', '::1'].includes(args.host!)) {
     process.stdout.write(`warning: listening on ${args.host}: anyone who can reach it and has the URL's token can use this workbench\n`);
   }

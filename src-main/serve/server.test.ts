@@ -44,7 +44,9 @@ beforeAll(async () => {
   fs.symlinkSync(path.join(tmp, 'secret.txt'), path.join(rendererDir, 'assets', 'link.txt'));
   db = openWorkspaceDb(path.join(tmp, 'ws'));
   const services = createServices({ db, workspaceDir: path.join(tmp, 'ws'), mode: 'serve', events });
-  server = await startServer({ services, events, rendererDir, token: TOKEN, port: 0 });
+  fs.mkdirSync(path.join(tmp, 'figures'));
+  fs.writeFileSync(path.join(tmp, 'figures', 'cka.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
+  server = await startServer({ services, events, rendererDir, figuresDir: path.join(tmp, 'figures'), token: TOKEN, port: 0 });
 });
 afterAll(async () => {
   await server.close();
@@ -95,6 +97,21 @@ describe('serve: static files stay inside the renderer folder', () => {
   });
   it('refuses absolute paths built at run time', async () => {
     const r = await request('/' + encodeURIComponent(path.join(tmp, 'secret.txt')), { headers: auth });
+    expect(r.status).toBe(404);
+    expect(r.body).not.toContain('TOP SECRET');
+  });
+});
+
+describe('serve: exported figures', () => {
+  it('downloads a figure with the token, as an attachment', async () => {
+    expect((await request('/files/figures/cka.svg')).status).toBe(401);
+    const r = await request('/files/figures/cka.svg', { headers: auth });
+    expect(r.status).toBe(200);
+    expect(r.headers['content-disposition']).toBe('attachment; filename="cka.svg"');
+    expect(r.body).toContain('<svg');
+  });
+  it.each(['/files/figures/../secret.txt', '/files/figures/%2e%2e/secret.txt', '/files/figures/', '/files/figures/nope.pdf'])('refuses %s', async (p) => {
+    const r = await request(p, { headers: auth });
     expect(r.status).toBe(404);
     expect(r.body).not.toContain('TOP SECRET');
   });

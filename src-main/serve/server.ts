@@ -15,6 +15,7 @@ export interface ServeOptions {
   services: Services;
   events: RunEventBus;
   rendererDir: string;   // the built renderer (out/renderer)
+  figuresDir?: string;   // exported figures, downloadable under /files/figures/
   token: string;
   host?: string;         // default 127.0.0.1
   port?: number;         // default 0: any free port
@@ -33,7 +34,7 @@ const STATUS_OF: Record<string, number> = { ValidationError: 400, Unauthorized: 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json',
-  '.woff2': 'font/woff2', '.woff': 'font/woff', '.ttf': 'font/ttf', '.ico': 'image/x-icon', '.map': 'application/json',
+  '.pdf': 'application/pdf', '.woff2': 'font/woff2', '.woff': 'font/woff', '.ttf': 'font/ttf', '.ico': 'image/x-icon', '.map': 'application/json',
 };
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
@@ -137,6 +138,19 @@ export function startServer(opts: ServeOptions): Promise<RunningServer> {
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 'ValidationError', `${req.method} is not allowed on static files`);
+    if (url.pathname.startsWith('/files/figures/') && opts.figuresDir) {
+      fs.mkdirSync(opts.figuresDir, { recursive: true });
+      const file = resolveStatic(opts.figuresDir, url.pathname.slice('/files/figures'.length));
+      if (!file || file.endsWith(path.sep + 'index.html')) return sendError(res, 'NotFoundError', `no such figure file: ${url.pathname}`);
+      res.writeHead(200, {
+        'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream',
+        'Content-Disposition': `attachment; filename="${path.basename(file)}"`,
+        'X-Content-Type-Options': 'nosniff',
+        'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
+      });
+      fs.createReadStream(file).pipe(res);
+      return;
+    }
     serveStatic(opts, url, source === 'query', res);
   });
   server.on('upgrade', (req, socket, head) => {

@@ -38,6 +38,37 @@ export function metricSeries(db: Db, runId: number, name: string, fromStep = 0):
   return { steps: rows.map((r) => r[0]), values: rows.map((r) => r[1]) };
 }
 
+/**
+ * At most `maxPoints` points: consecutive steps are grouped into equal buckets, each reported at its
+ * last step with the mean of its finite values (null if it has none). The first and last points of
+ * the series stay exact so curves start and end where the run did.
+ */
+export function downsample(series: { steps: number[]; values: (number | null)[] }, maxPoints: number): { steps: number[]; values: (number | null)[] } {
+  const n = series.steps.length;
+  if (n <= maxPoints) return series;
+  const steps: number[] = [series.steps[0]];
+  const values: (number | null)[] = [series.values[0]];
+  const inner = maxPoints - 2;
+  for (let b = 0; b < inner; b++) {
+    const lo = 1 + Math.floor((b * (n - 2)) / inner);
+    const hi = 1 + Math.floor(((b + 1) * (n - 2)) / inner);
+    let sum = 0;
+    let k = 0;
+    for (let i = lo; i < hi; i++) {
+      const v = series.values[i];
+      if (v !== null && Number.isFinite(v)) {
+        sum += v;
+        k++;
+      }
+    }
+    steps.push(series.steps[hi - 1]);
+    values.push(k ? sum / k : null);
+  }
+  steps.push(series.steps[n - 1]);
+  values.push(series.values[n - 1]);
+  return { steps, values };
+}
+
 export function metricNames(db: Db, runId: number): string[] {
   return (db
     .prepare('SELECT DISTINCT n.name FROM metrics m JOIN metric_names n ON n.id = m.name_id WHERE m.run_id = ? ORDER BY n.name')

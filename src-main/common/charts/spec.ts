@@ -30,8 +30,11 @@ const heatmapData = z
     colLabel: z.string(),
     rowTicks: z.array(z.string()).optional(),
     colTicks: z.array(z.string()).optional(),
-    scale: z.enum(['viridis01', 'diverging']).default('viridis01'), // viridis fixed to [0,1] or RdBu centred on 0
+    // viridis01: fixed to [0, 1] (CKA); viridis: over `domain` or the data's range; diverging: RdBu centred on 0
+    scale: z.enum(['viridis01', 'viridis', 'diverging']).default('viridis01'),
+    domain: z.tuple([z.number(), z.number()]).optional(),
     valueLabel: z.string().default('CKA'),
+    square: z.boolean().default(true),            // square cells (layer x layer); false: fill the plot area
   })
   .strict();
 
