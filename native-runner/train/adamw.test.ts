@@ -10,6 +10,7 @@ import { normSlot, parameterSpecs } from '../model/params';
 import { isFrozen } from './freeze';
 import { objectiveLoss } from './objectives';
 import type { AdamWHyper, FreezeSpec } from './step-api';
+import { flattenSegment } from './packing';
 import { buildTrainStepGraph } from './train-step-graph';
 
 const cfg = tinyConfig();
@@ -54,9 +55,11 @@ describe('AdamW in the train-step graph (float64)', () => {
     const feeds = baseFeeds();
     feeds.lr = new ort.Tensor('float64', Float64Array.of(lr), []);
     feeds.step = new ort.Tensor('float64', Float64Array.of(step), []);
-    for (const s of trainable) {
-      feeds[`exp_avg.${s.name}`] = new ort.Tensor('float64', M.get(s.name)!, s.shape);
-      feeds[`exp_avg_sq.${s.name}`] = new ort.Tensor('float64', Vv.get(s.name)!, s.shape);
+    const f64 = (n: number) => new Float64Array(n);
+    for (const seg of built.segments) {
+      feeds[`segment.${seg.key}`] = new ort.Tensor('float64', flattenSegment(seg, (n) => P.get(n)!, f64), [seg.length]);
+      feeds[`exp_avg.${seg.key}`] = new ort.Tensor('float64', flattenSegment(seg, (n) => M.get(n)!, f64), [seg.length]);
+      feeds[`exp_avg_sq.${seg.key}`] = new ort.Tensor('float64', flattenSegment(seg, (n) => Vv.get(n)!, f64), [seg.length]);
     }
     const out = await ts.run(feeds);
     await ts.release();
@@ -71,12 +74,16 @@ describe('AdamW in the train-step graph (float64)', () => {
     const bc2 = 1 - hyper.beta2 ** step;
     let worst = 0;
     const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-12);
-    for (const s of trainable) {
+    const slice = (key: string, seg: (typeof built.segments)[0], k: number) => {
+      const start = seg.offsets[k];
+      return (out[key].data as Float64Array).subarray(start, start + P.get(seg.specs[k].name)!.length);
+    };
+    for (const seg of built.segments) seg.specs.forEach((s, k) => {
       const g = gOut[`g.${s.name}`].data as Float64Array;
       const p = P.get(s.name)!;
-      const newP = out[`new.${s.name}`].data as Float64Array;
-      const newM = out[`new_exp_avg.${s.name}`].data as Float64Array;
-      const newV = out[`new_exp_avg_sq.${s.name}`].data as Float64Array;
+      const newP = slice(`new.${seg.key}`, seg, k);
+      const newM = slice(`new_exp_avg.${seg.key}`, seg, k);
+      const newV = slice(`new_exp_avg_sq.${seg.key}`, seg, k);
       for (let i = 0; i < p.length; i++) {
         const gi = g[i] * c;
         const m = hyper.beta1 * M.get(s.name)![i] + (1 - hyper.beta1) * gi;
@@ -85,12 +92,13 @@ describe('AdamW in the train-step graph (float64)', () => {
         pi -= (lr / bc1) * m / (Math.sqrt(v) / Math.sqrt(bc2) + hyper.eps);
         worst = Math.max(worst, rel(newM[i], m), rel(newV[i], v), rel(newP[i], pi));
       }
-    }
+    });
     expect(worst).toBeLessThan(1e-10);
     expect(rel((out.grad_norm.data as Float64Array)[0], norm)).toBeLessThan(1e-12);
     const layerNorms = out.layer_grad_norms.data as Float64Array;
     slots.forEach((sq, i) => expect(Math.abs(layerNorms[i] - Math.sqrt(sq))).toBeLessThan(1e-12 * (1 + Math.sqrt(sq))));
     expect(layerNorms[2]).toBe(0);                                         // layer 1 frozen
-    expect(Object.keys(out).filter((k) => k.startsWith('new.'))).toHaveLength(trainable.length);
+    expect(built.segments.flatMap((seg) => seg.specs.map((x) => x.name)).sort()).toEqual(trainable.map((x) => x.name).sort());
+    expect(Object.keys(out).filter((k) => k.startsWith('new.'))).toHaveLength(built.segments.length);
   });
 });

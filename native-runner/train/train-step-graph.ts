@@ -2,9 +2,11 @@
 // global and per-group gradient norms, clipping and AdamW, in one ONNX graph.
 //   inputs : input_ids, attention_mask, labels [B, T] int64 (sparse prediction instead: loss_positions,
 //            loss_labels [K] int64); lr, step [] float;
-//            every parameter (HF name); exp_avg.<name>, exp_avg_sq.<name> of trainable parameters
+//            every parameter (HF name, read by forward/backward); per trainable segment (packing.ts):
+//            segment.<key> (the same parameters as one flat tensor), exp_avg.<key>, exp_avg_sq.<key>
 //   outputs: loss, tokens, grad_norm [], layer_grad_norms [L+2] (embeddings, layers, head; 0 if frozen),
-//            new.<name>, new_exp_avg.<name>, new_exp_avg_sq.<name> of trainable parameters
+//            new.<key>, new_exp_avg.<key>, new_exp_avg_sq.<key> per trainable segment
+// AdamW runs once per flat segment (its gradients concatenated), not once per parameter.
 // Every update depends on the global gradient norm (through the clip coefficient), so all reads of
 // a parameter by the forward/backward pass happen before its update is written: the runner may
 // bind the update outputs to the very buffers it feeds as inputs (in-place, no copies).
@@ -12,9 +14,10 @@ import { gradients } from '../graph/autodiff';
 import { Graph, type FloatDType, type Value } from '../graph/builder';
 import * as R from '../graph/raw';
 import type { ModernBertConfig } from '../model/config';
-import { normSlot, parameterSpecs, type ParamSpec } from '../model/params';
+import { parameterSpecs, type ParamSpec } from '../model/params';
 import { adamwScalars, adamwUpdate } from './adamw';
 import { isFrozen, validateFreeze } from './freeze';
+import { segmentsOf, type Segment } from './packing';
 import { objectiveLoss } from './objectives';
 import type { AdamWHyper, FreezeSpec, Objective } from './step-api';
 
@@ -31,15 +34,17 @@ export interface TrainStepGraphOptions {
 
 export interface TrainStepGraph {
   graph: Graph;
-  trainable: ParamSpec[];        // parameters that are updated (their moments are inputs/outputs)
+  trainable: ParamSpec[];        // parameters that are updated
   frozen: ParamSpec[];
+  segments: Segment[];           // trainable segments, whose flat params/moments are inputs and outputs
 }
 
-export const expAvgName = (p: string) => `exp_avg.${p}`;
-export const expAvgSqName = (p: string) => `exp_avg_sq.${p}`;
-export const newName = (p: string) => `new.${p}`;
-export const newExpAvgName = (p: string) => `new_exp_avg.${p}`;
-export const newExpAvgSqName = (p: string) => `new_exp_avg_sq.${p}`;
+export const segmentName = (key: string) => `segment.${key}`;
+export const expAvgName = (key: string) => `exp_avg.${key}`;
+export const expAvgSqName = (key: string) => `exp_avg_sq.${key}`;
+export const newName = (key: string) => `new.${key}`;
+export const newExpAvgName = (key: string) => `new_exp_avg.${key}`;
+export const newExpAvgSqName = (key: string) => `new_exp_avg_sq.${key}`;
 
 export function validateHyper(h: AdamWHyper): void {
   const bad = (field: string, why: string) => { throw new Error(`AdamW hyperparameter ${field} ${why}`); };
@@ -73,38 +78,39 @@ export function buildTrainStepGraph(cfg: ModernBertConfig, o: TrainStepGraphOpti
   const step = g.input('step', dtype, []);
   const params = new Map<string, Value>();
   for (const s of specs) params.set(s.name, g.input(s.name, dtype, s.shape, !isFrozen(s, o.freeze)));
-  const moments = new Map(trainable.map((s) => [s.name, {
-    m: g.input(expAvgName(s.name), dtype, s.shape),
-    v: g.input(expAvgSqName(s.name), dtype, s.shape),
-  }]));
-
   const { loss, count } = objectiveLoss(g, cfg, params, { inputIds, attentionMask, labels: labels ?? undefined }, o.objective, sparse);
   g.output(loss, 'loss');
   g.output(count, 'tokens');
   const grads = gradients(g, loss, trainable.map((s) => params.get(s.name)!));
 
-  // squared norms per group slot [embeddings, layer 0..L-1, head]
+  // trainable segments: a group is frozen or trainable as a whole, so a segment is too
+  const segments = segmentsOf(cfg).filter((seg) => !isFrozen(seg.specs[0], o.freeze));
   const L = cfg.num_hidden_layers;
   const slotParts: Value[][] = Array.from({ length: L + 2 }, () => []);
-  const updatable: ParamSpec[] = [];
-  for (const s of trainable) {
-    const d = grads.get(s.name);
-    if (!d) continue;                                   // no path to the loss: PyTorch skips grad=None too
-    updatable.push(s);
-    slotParts[normSlot(s, L)].push(R.reduce('ReduceSumSquare', g, d, d.shape.map((_, i) => i), false));
-  }
+  const flatGrads = segments.map((seg) => {
+    const parts = seg.specs.map((s) => {
+      const d = grads.get(s.name);
+      if (!d) throw new Error(`parameter ${s.name} does not affect the loss; it cannot be trained`);
+      return R.reshape(g, d, [d.shape.reduce((a, b) => a * b, 1)]);
+    });
+    const flat = parts.length === 1 ? parts[0] : R.concat(g, parts, 0);                      // [n]
+    slotParts[seg.slot].push(R.reduce('ReduceSumSquare', g, flat, [0], false));
+    return flat;
+  });
   const slotSq = slotParts.map((parts) => (parts.length ? R.sum(g, parts) : g.scalar(0)));
   const totalSq = R.sum(g, slotSq.filter((_, i) => slotParts[i].length > 0));
   g.output(R.sqrt(g, R.concat(g, slotSq.map((v) => R.reshape(g, v, [1])), 0)), 'layer_grad_norms');
 
   const { scalars, gradNorm } = adamwScalars(g, o.hyper, lr, step, totalSq);
   g.output(gradNorm, 'grad_norm');
-  for (const s of updatable) {
-    const mv = moments.get(s.name)!;
-    const [p2, m2, v2] = adamwUpdate(g, scalars, params.get(s.name)!, grads.get(s.name)!, mv.m, mv.v, s.decay);
-    g.output(p2, newName(s.name));
-    g.output(m2, newExpAvgName(s.name));
-    g.output(v2, newExpAvgSqName(s.name));
-  }
-  return { graph: g, trainable: updatable, frozen: specs.filter((s) => isFrozen(s, o.freeze)) };
+  segments.forEach((seg, i) => {
+    const p = g.input(segmentName(seg.key), dtype, [seg.length]);
+    const m = g.input(expAvgName(seg.key), dtype, [seg.length]);
+    const v = g.input(expAvgSqName(seg.key), dtype, [seg.length]);
+    const [p2, m2, v2] = adamwUpdate(g, scalars, p, flatGrads[i], m, v, seg.decay);
+    g.output(p2, newName(seg.key));
+    g.output(m2, newExpAvgName(seg.key));
+    g.output(v2, newExpAvgSqName(seg.key));
+  });
+  return { graph: g, trainable, frozen: specs.filter((s) => isFrozen(s, o.freeze)), segments };
 }

@@ -7,6 +7,7 @@ import { tinyConfig } from '../../test/reference/tiny-setup';
 import { parameterSpecs } from '../model/params';
 import { isFrozen, NO_FREEZE } from './freeze';
 import type { AdamWHyper, FreezeSpec, TrainState } from './step-api';
+import { flattenSegment } from './packing';
 import { createTrainStep, initTrainState, trainStepModel } from './train-step';
 
 const cfg = tinyConfig();
@@ -78,7 +79,7 @@ describe('train step (float32, tiny model)', () => {
     await runner.step(batch, 1e-3);
     await runner.release();
     // the same model run without output binding: ORT allocates fresh outputs
-    const { bytes, trainable } = trainStepModel(cfg, opts);
+    const { bytes, segments } = trainStepModel(cfg, opts);
     const s = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1 });
     const feeds: Record<string, ort.Tensor> = {
       input_ids: new ort.Tensor('int64', batch.inputIds, [B, T]),
@@ -88,16 +89,20 @@ describe('train step (float32, tiny model)', () => {
       step: new ort.Tensor('float32', Float32Array.of(1), []),
     };
     for (const sp of parameterSpecs(cfg)) feeds[sp.name] = new ort.Tensor('float32', ref.params.get(sp.name)!, sp.shape);
-    for (const n of trainable) {
-      const shape = parameterSpecs(cfg).find((x) => x.name === n)!.shape;
-      feeds[`exp_avg.${n}`] = new ort.Tensor('float32', ref.expAvg.get(n)!, shape);
-      feeds[`exp_avg_sq.${n}`] = new ort.Tensor('float32', ref.expAvgSq.get(n)!, shape);
+    const f32 = (n: number) => new Float32Array(n);
+    for (const seg of segments) {
+      feeds[`segment.${seg.key}`] = new ort.Tensor('float32', flattenSegment(seg, (n) => ref.params.get(n)!, f32), [seg.length]);
+      feeds[`exp_avg.${seg.key}`] = new ort.Tensor('float32', flattenSegment(seg, (n) => ref.expAvg.get(n)!, f32), [seg.length]);
+      feeds[`exp_avg_sq.${seg.key}`] = new ort.Tensor('float32', flattenSegment(seg, (n) => ref.expAvgSq.get(n)!, f32), [seg.length]);
     }
     const out = await s.run(feeds);
     await s.release();
-    for (const n of trainable) {
-      expect(sameBits(state.params.get(n)!, out[`new.${n}`].data as Float32Array), n).toBe(true);
-      expect(sameBits(state.expAvgSq.get(n)!, out[`new_exp_avg_sq.${n}`].data as Float32Array), n).toBe(true);
+    expect(segments).toHaveLength(2 * (cfg.num_hidden_layers + 2));
+    for (const seg of segments) {
+      const inPlace = flattenSegment(seg, (n) => state.params.get(n)!, f32);
+      const inPlaceV = flattenSegment(seg, (n) => state.expAvgSq.get(n)!, f32);
+      expect(sameBits(inPlace, out[`new.${seg.key}`].data as Float32Array), seg.key).toBe(true);
+      expect(sameBits(inPlaceV, out[`new_exp_avg_sq.${seg.key}`].data as Float32Array), seg.key).toBe(true);
     }
   });
 
@@ -129,22 +134,24 @@ describe('train step (float32, tiny model)', () => {
     }
   });
 
-  it('follows arrays swapped into the state between steps (e.g. a loaded checkpoint)', async () => {
+  it('takes in arrays swapped into the state between steps (e.g. a loaded checkpoint)', async () => {
     const state = initTrainState(cfg, 8);
     const runner = await createTrainStep(cfg, state, { objective: 'clm', freeze: NO_FREEZE, batchSize: B, seqLen: T, hyper, intraOpThreads: 1 });
     const [b1, b2] = makeBatches('clm', 2, B, T);
     await runner.step(b1, 1e-2);
     const name = 'model.layers.1.attn.Wo.weight';
-    const old = state.params.get(name)!;
-    const oldCopy = old.slice();
-    const fresh = old.map((x) => x * 0.5);
+    const fresh = state.params.get(name)!.map((x) => x * 0.5 + 0.01);
     const freshBefore = fresh.slice();
     state.params.set(name, fresh);
-    await runner.step(b2, 1e-2);
+    await runner.step(b2, 1e-3);
     await runner.release();
-    expect(sameBits(old, oldCopy)).toBe(true);                            // the replaced array is no longer written
-    expect(sameBits(fresh, freshBefore)).toBe(false);                     // the new one is updated in place
-    expect(state.params.get(name)).toBe(fresh);
+    const now = state.params.get(name)!;
+    expect(now).not.toBe(fresh);                                         // the map holds the packed view again
+    expect(sameBits(fresh, freshBefore)).toBe(true);                     // the caller's array is not written
+    let maxDiff = 0;
+    for (let i = 0; i < now.length; i++) maxDiff = Math.max(maxDiff, Math.abs(now[i] - freshBefore[i]));
+    expect(maxDiff).toBeGreaterThan(0);                                  // updated...
+    expect(maxDiff).toBeLessThan(5e-3);                                  // ...by one small step from the swapped-in values
   });
 
   it('rejects bad inputs with clear errors', async () => {

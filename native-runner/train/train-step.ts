@@ -1,16 +1,18 @@
 // TrainStepRunner on onnxruntime-node: one compiled train-step graph per (objective, freeze pattern,
-// B, T, hyperparameters), cached as model bytes. Parameters and moments are fed straight from the
-// TrainState's Float32Arrays and the updated values are written back into the same arrays through
-// pre-allocated outputs (ORT writes into them directly: no copies, no repacking). Frozen tensors
-// are inputs only, so they stay bit-identical.
+// B, T, hyperparameters), cached as model bytes. The TrainState is packed once (packing.ts: its maps
+// then hold views into flat segment buffers); parameters are fed as those views, and the updated
+// segments are written back into the very same buffers through pre-allocated outputs (ORT writes
+// into them directly: no output copies). Frozen tensors are inputs only, so they stay bit-identical.
+// Read tensors through the state maps: the runner owns their storage.
 import * as ort from 'onnxruntime-node';
 import type { ModernBertConfig } from '../model/config';
 import { initParameters } from '../model/init';
 import { parameterSpecs } from '../model/params';
 import { freezeKey } from './freeze';
+import { ensurePacked, type PackedState, type Segment } from './packing';
 import type { AdamWHyper, Batch, FreezeSpec, Objective, StepResult, TrainState, TrainStepRunner } from './step-api';
 import {
-  buildTrainStepGraph, expAvgName, expAvgSqName, newExpAvgName, newExpAvgSqName, newName,
+  buildTrainStepGraph, expAvgName, expAvgSqName, newExpAvgName, newExpAvgSqName, newName, segmentName,
 } from './train-step-graph';
 
 export type Device = 'cpu' | 'cuda';
@@ -48,7 +50,7 @@ export function initTrainState(cfg: ModernBertConfig, seed: number): TrainState 
   return { params, expAvg: zeros(), expAvgSq: zeros(), adamStep: 0 };
 }
 
-interface CachedGraph { bytes: Uint8Array; trainable: string[]; numLayers: number }
+interface CachedGraph { bytes: Uint8Array; trainable: string[]; segments: Segment[] }
 const graphCache = new Map<string, CachedGraph>();
 
 function graphKey(cfg: ModernBertConfig, o: TrainStepOptions & { lossRows?: number }): string {
@@ -64,26 +66,10 @@ export function trainStepModel(cfg: ModernBertConfig, o: TrainStepOptions & { lo
   let c = graphCache.get(key);
   if (!c) {
     const built = buildTrainStepGraph(cfg, { ...o, dtype: 'float32', lossRows: o.lossRows });
-    c = { bytes: built.graph.toModel(), trainable: built.trainable.map((s) => s.name), numLayers: cfg.num_hidden_layers };
+    c = { bytes: built.graph.toModel(), trainable: built.trainable.map((s) => s.name), segments: built.segments };
     graphCache.set(key, c);
   }
   return c;
-}
-
-function checkState(cfg: ModernBertConfig, state: TrainState, trainable: readonly string[]): void {
-  const trainableSet = new Set(trainable);
-  for (const s of parameterSpecs(cfg)) {
-    const n = s.shape.reduce((a, b) => a * b, 1);
-    const maps: [string, Map<string, Float32Array>][] = [['params', state.params]];
-    if (trainableSet.has(s.name)) maps.push(['expAvg', state.expAvg], ['expAvgSq', state.expAvgSq]);
-    for (const [field, m] of maps) {
-      const t = m.get(s.name);
-      if (!t) throw new Error(`TrainState.${field} is missing "${s.name}" [${s.shape}]`);
-      if (!(t instanceof Float32Array)) throw new Error(`TrainState.${field}["${s.name}"] must be a Float32Array`);
-      if (t.length !== n) throw new Error(`TrainState.${field}["${s.name}"] has ${t.length} values, shape [${s.shape}] needs ${n}`);
-    }
-  }
-  if (!Number.isInteger(state.adamStep) || state.adamStep < 0) throw new Error(`TrainState.adamStep must be a non-negative integer, got ${state.adamStep}`);
 }
 
 async function createSession(bytes: Uint8Array, o: TrainStepOptions): Promise<ort.InferenceSession> {
@@ -123,7 +109,7 @@ function labelledRows(b: Batch): { positions: number[]; labels: bigint[] } {
 }
 
 class OrtTrainStep implements TrainStepRunner {
-  private tensors = new Map<Float32Array, ort.Tensor>();   // one Tensor per state array, reused across steps
+  private readonly tensors = new Map<Float32Array, ort.Tensor>();  // packed buffers and views never move
 
   constructor(
     readonly objective: Objective,
@@ -134,20 +120,15 @@ class OrtTrainStep implements TrainStepRunner {
     private lossRows: number | undefined,                    // sparse prediction capacity K
     private readonly opts: TrainStepOptions,
     private readonly shapes: Map<string, number[]>,
-    private readonly trainable: readonly string[],
+    private readonly segments: Segment[],                    // trainable segments
   ) {}
 
   private get B(): number { return this.opts.batchSize; }
   private get T(): number { return this.opts.seqLen; }
 
-  private previous = new Map<Float32Array, ort.Tensor>();
-
-  /** The Tensor wrapping a state array: reused while the loop keeps the same array, rebuilt when it
-   *  swaps one in (e.g. after loading a checkpoint); arrays no longer in the state are let go. */
-  private tensorOf(name: string, arr: Float32Array): ort.Tensor {
-    let t = this.tensors.get(arr) ?? this.previous.get(arr);
-    if (!t) t = new ort.Tensor('float32', arr, this.shapes.get(name)!);
-    this.tensors.set(arr, t);
+  private tensorOf(arr: Float32Array, dims: readonly number[]): ort.Tensor {
+    let t = this.tensors.get(arr);
+    if (!t) this.tensors.set(arr, (t = new ort.Tensor('float32', arr, dims)));
     return t;
   }
 
@@ -190,9 +171,8 @@ class OrtTrainStep implements TrainStepRunner {
     this.checkBatch(batch);
     if (!Number.isFinite(lr) || lr < 0) throw new Error(`lr must be a finite non-negative number, got ${lr}`);
     const st = this.state;
+    const packed: PackedState = ensurePacked(this.cfg, st);       // re-homes arrays swapped in since the last step
     const dims = [this.B, this.T];
-    this.previous = this.tensors;
-    this.tensors = new Map();
     const feeds: Record<string, ort.Tensor> = {
       input_ids: new ort.Tensor('int64', batch.inputIds, dims),
       attention_mask: new ort.Tensor('int64', batch.attentionMask, dims),
@@ -200,18 +180,20 @@ class OrtTrainStep implements TrainStepRunner {
       lr: new ort.Tensor('float32', Float32Array.of(lr), []),
       step: new ort.Tensor('float32', Float32Array.of(st.adamStep + 1), []),
     };
-    for (const name of this.shapes.keys()) feeds[name] = this.tensorOf(name, st.params.get(name)!);
-    // updated params and moments are written in place into the arrays they were read from
+    for (const [name, shape] of this.shapes) feeds[name] = this.tensorOf(packed.views.params.get(name)!, shape);
+    // updated segments are written in place into the buffers they were read from
     const fetches: Record<string, ort.Tensor | null> = { loss: null, tokens: null, grad_norm: null, layer_grad_norms: null };
-    for (const name of this.trainable) {
-      const p = this.tensorOf(name, st.params.get(name)!);
-      const m = this.tensorOf(name, st.expAvg.get(name)!);
-      const v = this.tensorOf(name, st.expAvgSq.get(name)!);
-      feeds[expAvgName(name)] = m;
-      feeds[expAvgSqName(name)] = v;
-      fetches[newName(name)] = p;
-      fetches[newExpAvgName(name)] = m;
-      fetches[newExpAvgSqName(name)] = v;
+    for (const seg of this.segments) {
+      const dimsSeg = [seg.length];
+      const p = this.tensorOf(packed.flat.params.get(seg.key)!, dimsSeg);
+      const m = this.tensorOf(packed.flat.expAvg.get(seg.key)!, dimsSeg);
+      const v = this.tensorOf(packed.flat.expAvgSq.get(seg.key)!, dimsSeg);
+      feeds[segmentName(seg.key)] = p;
+      feeds[expAvgName(seg.key)] = m;
+      feeds[expAvgSqName(seg.key)] = v;
+      fetches[newName(seg.key)] = p;
+      fetches[newExpAvgName(seg.key)] = m;
+      fetches[newExpAvgSqName(seg.key)] = v;
     }
     const out = await this.session.run(feeds, fetches);
     st.adamStep += 1;
@@ -227,7 +209,6 @@ class OrtTrainStep implements TrainStepRunner {
     const s = this.session as ort.InferenceSession & { endProfiling?: () => void };
     try { s.endProfiling?.(); } catch { /* profiling not enabled */ }
     this.tensors.clear();
-    this.previous.clear();
     await this.session.release();
   }
 }
@@ -237,8 +218,9 @@ export async function createTrainStep(cfg: ModernBertConfig, state: TrainState, 
   const lossRows = sparse ? (o.lossRows ?? mlmLossRows(o.batchSize, o.seqLen, 0.3)) : undefined;
   const opts: TrainStepOptions = { ...o, freeze: { ...o.freeze, layers: [...o.freeze.layers] } };
   const g = trainStepModel(cfg, { ...opts, lossRows });
-  checkState(cfg, state, g.trainable);
+  if (!Number.isInteger(state.adamStep) || state.adamStep < 0) throw new Error(`TrainState.adamStep must be a non-negative integer, got ${state.adamStep}`);
+  ensurePacked(cfg, state);                                      // validates every tensor before packing
   const session = await createSession(g.bytes, opts);
   const shapes = new Map(parameterSpecs(cfg).map((s) => [s.name, s.shape]));
-  return new OrtTrainStep(o.objective, opts.freeze, cfg, state, session, lossRows, opts, shapes, g.trainable);
+  return new OrtTrainStep(o.objective, opts.freeze, cfg, state, session, lossRows, opts, shapes, g.segments);
 }
