@@ -17,6 +17,7 @@ import { appVersion } from './app-root';
 import type { RunQueue } from './runs/queue';
 import { checkRunConfig } from './runs/config-check';
 import { demoAssets } from './demo-assets';
+import { readRunLog } from './runs/run-log';
 
 export type Services = { [M in Method]: (input: never) => Promise<ApiOutputs[M]> };
 
@@ -112,6 +113,10 @@ export function createServices(ctx: ServiceContext) {
     },
     async listFigures(): Promise<ApiOutputs['listFigures']> {
       return listFigures(figuresDir(ctx.workspaceDir));
+    },
+    async runLog(input: { id: number; tail?: number }): Promise<ApiOutputs['runLog']> {
+      const run = existing(input.id);
+      return run.outDir ? readRunLog(run.outDir, { tail: input.tail }) : [];
     },
     async demoAssets(): Promise<ApiOutputs['demoAssets']> {
       return demoAssets();

@@ -30,6 +30,18 @@ export interface ActivationInputs {
   onProgress?: Progress;
 }
 
+/** Passes on progress only when it crosses another tenth of the total (one line per 10%). */
+function tenths(report: (done: number, total: number) => void): (done: number, total: number) => void {
+  let last = -1;
+  return (done, total) => {
+    const tenth = Math.floor((10 * done) / total);
+    if (tenth > last) {
+      last = tenth;
+      report(done, total);
+    }
+  };
+}
+
 /** Checkpoint id of a model reference; a directory is registered on first use (by its weights' hash). */
 export function resolveCheckpoint(db: Db, ref: ModelRef): number {
   const asDir = typeof ref === 'string' && fs.existsSync(ref) && fs.statSync(ref).isDirectory();
@@ -66,7 +78,7 @@ export async function ensureActivations(db: Db, ref: ModelRef, o: ActivationInpu
       tokenizer,
       batchSize: o.batchSize,
       maxLength: o.maxLength,
-      onProgress: o.onProgress ? (done, total) => o.onProgress!(`activations of ${row.path}: ${done}/${total} texts`) : undefined,
+      onProgress: o.onProgress ? tenths((done, total) => o.onProgress!(`activations of ${row.path}: ${done}/${total} texts`)) : undefined,
     });
     if (!r.cached) o.onProgress?.(`activations of ${row.path}: ${r.layers} layers stored in ${r.seconds.toFixed(1)} s`);
     return { checkpointId, probeSetId: r.probeSetId, logged: !r.cached };

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { RUN_STATUSES } from './types';
 import type { MethodName } from './methods';
-import type { DemoAssets, ExportedFigure, ConfigCheck, MetricSeries, RunDetail, RunEvent, RunSummary, WorkspaceInfo } from './types';
+import type { DemoAssets, ExportedFigure, LogLine, ConfigCheck, MetricSeries, RunDetail, RunEvent, RunSummary, WorkspaceInfo } from './types';
 
 const empty = z.object({}).strict();
 
@@ -59,6 +59,8 @@ export const contract = {
   listFigures: { input: empty },
   /** The built-in demo's model, tokenizer, corpora and probe sets (for the run form's defaults). */
   demoAssets: { input: empty },
+  /** A run's event log (runner events and errors), most recent `tail` lines. */
+  runLog: { input: z.object({ id: z.number().int().positive(), tail: z.number().int().min(1).max(5000).optional() }).strict() },
   /** How many runs may train at once. */
   setConcurrency: { input: z.object({ concurrency: z.number().int().min(1).max(16) }).strict() },
 } as const;
@@ -89,6 +91,7 @@ export interface ApiOutputs {
   setConcurrency: { concurrency: number };
   demoAssets: DemoAssets;
   exportFigure: ExportedFigure;
+  runLog: LogLine[];
   listFigures: ExportedFigure[];
 }
 

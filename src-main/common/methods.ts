@@ -10,6 +10,7 @@ export const METHOD_NAMES = [
   'cancelRun',
   'resumeRun',
   'runMetrics',
+  'runLog',
   'setConcurrency',
   'demoAssets',
   'exportFigure',

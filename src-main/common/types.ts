@@ -55,6 +55,12 @@ export interface ExportedFigure {
   modifiedAt: string;                                     // ISO 8601
 }
 
+export interface LogLine {
+  t: string | null;           // ISO time of the event; null for stderr lines
+  level: 'info' | 'warning' | 'error';
+  text: string;
+}
+
 export interface MetricSeries {
   steps: number[];
   values: (number | null)[];

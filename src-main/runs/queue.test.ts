@@ -9,6 +9,7 @@ import { metricNames, metricSeries } from '../store/metrics';
 import { RunEventBus } from '../events';
 import type { RunEvent } from '../common/types';
 import { RunQueue } from './queue';
+import { readRunLog } from './run-log';
 
 const CORPUS = path.resolve(__dirname, '../../fixtures/corpus/wordnet-noun-glosses.txt');
 let dir: string;
@@ -57,6 +58,10 @@ describe('run queue', () => {
     }
     // Per-layer gradient norms: embeddings, the tiny model's 4 layers, head.
     expect(metricNames(db, a)).toEqual(expect.arrayContaining(['grad_norm/embeddings', 'grad_norm/layer_00', 'grad_norm/layer_03', 'grad_norm/head', 'lr', 'tokens_per_s']));
+    // The event log reads back as text lines.
+    const log = readRunLog(getRun(db, a)!.outDir!);
+    expect(log[0].text).toMatch(/^started: 6 steps/);
+    expect(log.at(-1)!.text).toBe('finished: completed at step 6');
     // Runs did not overlap: b started after a finished.
     expect(getRun(db, b)!.startedAt! >= getRun(db, a)!.finishedAt!).toBe(true);
     expect(seen.some((e) => e.type === 'run-progress' && e.runId === a && e.step === 6)).toBe(true);

@@ -1,0 +1,59 @@
+// A run queued through the API trains for real; its page shows progress, curves, the per-layer
+// gradient heatmap, checkpoints and the log, and a chart exports as a paper figure.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect, test } from '@playwright/test';
+import { startServe, type ServeHandle } from './serve-fixture';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+let serve: ServeHandle;
+test.beforeAll(async () => {
+  serve = await startServe();
+});
+test.afterAll(async () => {
+  await serve.stop();
+});
+
+test('a run trains, shows its curves live, and its loss chart exports as a figure', async ({ page }) => {
+  await page.goto(serve.url);
+  await expect(page.getByTestId('runs-empty')).toBeVisible();
+  // Queue a tiny CLM-detour-shaped run through the same API the form uses (cookie from the page).
+  const config = {
+    model: 'tiny', data: path.join(root, 'fixtures/corpus/wordnet-noun-glosses.txt'), seq_len: 32, batch_size: 4, seed: 1, checkpoint_every: 10,
+    phases: [
+      { name: 'clm', objective: 'clm', steps: 30, lr: { peak: 3e-3, warmup: 3, shape: 'constant' }, freeze: { layers: [0, 1] } },
+      { name: 'decay', objective: 'mlm', mask_rate: 0.15, steps: 10, lr: { peak: 3e-3, shape: 'one_minus_sqrt', final_ratio: 0.1 } },
+    ],
+  };
+  const created = await page.evaluate(async (cfg) => {
+    const r = await fetch('/api/createRun', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ config: cfg, name: 'e2e detour' }) });
+    return r.json();
+  }, config);
+  expect(created.ok, JSON.stringify(created)).toBe(true);
+  // The Runs page lists it without a reload (run events over the WebSocket).
+  await expect(page.getByTestId('runs-table')).toContainText('e2e detour');
+  await page.getByRole('link', { name: 'e2e detour' }).click();
+  await expect(page.getByTestId('run-status')).toHaveText('finished', { timeout: 90_000 });
+  await expect(page.getByRole('progressbar')).toHaveAttribute('aria-valuenow', '100');
+  const loss = page.getByTestId(`figure-run${created.value.id}-loss`);
+  await expect(loss.locator('path.series')).toHaveCount(2); // raw + smoothed
+  await expect(loss.locator('line.marker')).toHaveCount(1); // the decay phase starts
+  const heat = page.getByTestId(`figure-run${created.value.id}-layer-grad-norms`);
+  await expect(heat.locator('rect.cell')).not.toHaveCount(0);
+  await expect(page.getByTestId('checkpoints').locator('tbody tr')).toHaveCount(4);
+  await expect(page.getByTestId('event-log')).toContainText('finished: completed at step 40');
+  // Hovering a point shows its value.
+  await loss.locator('circle').nth(5).hover({ force: true, timeout: 10_000 });
+  await expect(loss.getByRole('tooltip')).toContainText(/loss \(raw\): step 6, loss \d/);
+  await page.screenshot({ path: path.join(root, 'docs/images/run-view.png'), fullPage: false });
+  // Export the loss chart for a paper: SVG + PDF + PNG beside the spec, downloadable here.
+  await loss.getByRole('button', { name: 'Export…' }).click();
+  await loss.getByTestId('export-run').click();
+  const result = loss.getByTestId('export-result');
+  await expect(result).toContainText(`run${created.value.id}-loss.pdf`);
+  const figures = path.join(serve.workspace, 'figures');
+  for (const ext of ['svg', 'pdf', 'png', 'spec.json']) expect(fs.existsSync(path.join(figures, `run${created.value.id}-loss.${ext}`))).toBe(true);
+  const [download] = await Promise.all([page.waitForEvent('download'), result.getByRole('link', { name: `run${created.value.id}-loss.svg` }).click()]);
+  expect(download.suggestedFilename()).toBe(`run${created.value.id}-loss.svg`);
+});
