@@ -34,7 +34,9 @@ export async function cachedAnalysis<T>(
     const hit = getCachedAnalysis<T>(db, kind, key);
     if (hit !== null) return { result: hit, cached: true, key };
   }
-  const result = await compute();
+  // Returned as it will come back from the cache (JSON: non-finite numbers become null), so a fresh
+  // and a cached answer are identical.
+  const result = JSON.parse(JSON.stringify(await compute())) as T;
   putCachedAnalysis(db, kind, key, params, result);
   return { result, cached: false, key };
 }

@@ -114,6 +114,7 @@ describe('comparisons over stored activations', () => {
     db.prepare("UPDATE activations SET data = substr(data, 1, 100) WHERE checkpoint_id = ? AND layer = 4 AND pooling = 'mean'").run(odd);
     await expect(compareStored(db, { a, b, control: { a: { checkpointId: odd, probeSetId: a.probeSetId }, b } })).rejects.toThrow(/checkpoint \d+ \(.*odd\) layer 4 \(mean\): corrupt blob: 100 bytes, shape \[20, 16\] of float32 needs 1280/);
     await expect(compareStored(db, { a, b, bootstrap: { reps: 50 }, debiased: true })).rejects.toThrow(/linear CKA only/);
+    await expect(compareStored(db, { a, b, cross: true, bootstrap: { reps: 5 } })).rejects.toThrow(/reps must be an integer ≥ 10, got 5/);
     expect(count()).toBe(before);
     // Nothing stored for a model without a probe file: a clear hint.
     const fresh = writeTinyModel(path.join(tmp, 'fresh'), 9);

@@ -134,8 +134,6 @@ async function cachedBootstrap(
     { a: m.a.digest, b: m.b.digest, controlA: m.ca?.digest ?? null, controlB: m.cb?.digest ?? null },
     { layers: m.a.layers, pooling: m.a.pooling, ...o },
     async () => {
-      if (!Number.isInteger(o.reps) || o.reps < 10) throw new Error(`bootstrap: reps must be an integer ≥ 10, got ${o.reps}`);
-      if (!(o.level > 0 && o.level < 1)) throw new Error(`bootstrap: level must be in (0, 1), got ${o.level}`);
       const w = resampleCounts(m.a.rows, o.reps, o.seed); // [n, reps + 1], column 0 = the full set
       const out: LayerInterval[] = [];
       for (let i = 0; i < m.a.layers.length; i++) {
@@ -162,7 +160,10 @@ export async function compareStored(db: Db, req: CompareRequest): Promise<Compar
   const pooling = req.pooling ?? 'mean';
   const debiased = req.debiased ?? false;
   const force = req.force ?? false;
-  if (req.bootstrap && debiased) throw new Error('bootstrap intervals are computed for linear CKA only; drop --debiased or --bootstrap');
+  const boot = req.bootstrap ? { reps: req.bootstrap.reps ?? 1000, seed: req.bootstrap.seed ?? 0, level: req.bootstrap.level ?? 0.95 } : null;
+  if (boot && debiased) throw new Error('bootstrap intervals are computed for linear CKA only; drop --debiased or --bootstrap');
+  if (boot && (!Number.isInteger(boot.reps) || boot.reps < 10)) throw new Error(`bootstrap: reps must be an integer ≥ 10, got ${boot.reps}`);
+  if (boot && !(boot.level > 0 && boot.level < 1)) throw new Error(`bootstrap: level must be in (0, 1), got ${boot.level}`);
   // Load and validate everything first: nothing is computed or cached before all inputs pass.
   const load = (s: ModelSource) => loadActivations(db, { checkpointId: s.checkpointId, probeSetId: s.probeSetId, pooling, layers: req.layers });
   const a = load(req.a);
@@ -208,11 +209,10 @@ export async function compareStored(db: Db, req: CompareRequest): Promise<Compar
     result.cross = cross.value;
     result.cached.cross = cross.cached;
   }
-  if (req.bootstrap) {
-    const o = { reps: req.bootstrap.reps ?? 1000, seed: req.bootstrap.seed ?? 0, level: req.bootstrap.level ?? 0.95 };
-    const boot = await cachedBootstrap(db, { a, b, ca, cb }, o, force);
-    result.bootstrap = boot.value;
-    result.cached.bootstrap = boot.cached;
+  if (boot) {
+    const r = await cachedBootstrap(db, { a, b, ca, cb }, boot, force);
+    result.bootstrap = r.value;
+    result.cached.bootstrap = r.cached;
   }
   return result;
 }
