@@ -78,7 +78,7 @@ describe('analyze CLI', () => {
     const pr = parsed(await analyze('probe', '--model', dirB, '--probe', probe, '--tokenizer', DEMO_TOKENIZER, '--label-set', 'pos', '--json'));
     expect(pr.tasks.map((t: { labelSet: string }) => t.labelSet)).toEqual(['pos']);
     expect(pr.tasks[0].report.layers).toHaveLength(5);
-    const dr = parsed(await analyze('drift', '--model', dirA, '--ref', dirB, '--json'));
+    const dr = parsed(await analyze('drift', '--model', dirA, '--ref', '2', '--json')); // checkpoint 2 is B
     expect(dr.rows.map((x: { group: string }) => x.group)).toEqual(['layer 0', 'layer 1', 'layer 2', 'layer 3', 'embeddings', 'head', 'all']);
     const tx = parsed(await analyze('transplant', '--a', dirA, '--b', dirB, '--group', 'low', '--out', path.join(tmp, 'tx'), '--probe', probe, '--tokenizer', DEMO_TOKENIZER, '--json'));
     expect(tx.transplant.layers).toEqual([0]);

@@ -22,7 +22,7 @@ const USAGE = `usage: npm run analyze -- <command> [options] [--workspace DIR] [
   cka         --a DIR|ID --b DIR|ID [--control-a DIR|ID --control-b DIR|ID] [--probe FILE] [--tokenizer DIR]
               [--pooling mean|cls|tokens] [--layers 0,2,5-8] [--cross] [--debiased] [--bootstrap N] [--seed N] [--level 0.95]
   probe       --model DIR|ID [--probe FILE] [--tokenizer DIR] [--label-set NAME]... [--pooling P] [--layers L] [--seed N]
-  drift       --model DIR --ref DIR | --run ID --ref DIR
+  drift       --model DIR|ID --ref DIR|ID | --run ID --ref DIR|ID
   transplant  --a DIR --b DIR (--group low|mid|deep | --layers L) [--embeddings] [--head] --out DIR [--probe FILE] [--tokenizer DIR]
   trajectory  --run ID --ref DIR|ID [--probe FILE] [--tokenizer DIR] [--pooling P] [--layers L] [--debiased]
   grad-norms  --run ID
@@ -125,16 +125,17 @@ async function run(command: string, v: Values, openDb: () => Promise<Db>, progre
       return { json: r, text: formatProbes(r) };
     }
     case 'drift': {
-      const ref = need(v, 'ref');
-      if ((v.model === undefined) === (v.run === undefined)) throw new UsageError('drift needs either --model DIR or --run ID (and --ref DIR)');
+      const refArg = need(v, 'ref');
+      if ((v.model === undefined) === (v.run === undefined)) throw new UsageError('drift needs either --model DIR|ID or --run ID (and --ref DIR|ID)');
       const runId = int(v, 'run', 1);
-      const { runDrift, driftBetweenDirs, formatDrift } = await lib();
+      const { runDrift, driftBetweenDirs, formatDrift, modelDirOf } = await lib();
       const db = await openDb();
+      const ref = modelDirOf(db, refArg);
       if (runId !== undefined) {
         const rows = await runDrift(db, runId, ref, { force });
         return { json: { runId: Number(v.run), checkpoints: rows }, text: rows.map((r) => `step ${r.step}:\n${formatDrift(r.drift)}`).join('\n\n') };
       }
-      const r = await driftBetweenDirs(db, v.model!, ref, { force });
+      const r = await driftBetweenDirs(db, modelDirOf(db, v.model!), ref, { force });
       return { json: r, text: formatDrift(r) };
     }
     case 'transplant': {

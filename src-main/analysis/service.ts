@@ -51,6 +51,14 @@ export function resolveCheckpoint(db: Db, ref: ModelRef): number {
   return checkpointIdFor(db, ref);
 }
 
+/** The directory of a model reference (a checkpoint id resolves to its recorded path). */
+export function modelDirOf(db: Db, ref: ModelRef): string {
+  const asDir = typeof ref === 'string' && fs.existsSync(ref) && fs.statSync(ref).isDirectory();
+  if (asDir) return ref;
+  if (typeof ref === 'number' || /^\d+$/.test(ref)) return getCheckpointRow(db, Number(ref)).path;
+  throw new Error(`${ref}: not a model directory nor a checkpoint id`);
+}
+
 function probeSetsWithActivations(db: Db, checkpointId: number, pooling: Pooling): { id: number; name: string }[] {
   return db
     .prepare(
