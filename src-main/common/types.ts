@@ -53,6 +53,7 @@ export interface ExportedFigure {
   spec: string;                                           // path of <name>.spec.json
   files: { svg?: string; pdf?: string; png?: string };    // absolute paths
   modifiedAt: string;                                     // ISO 8601
+  specData?: unknown;                                     // the spec itself (listFigures), to redraw it
 }
 
 export interface LogLine {

@@ -19,7 +19,13 @@ export function listFigures(dir: string): ExportedFigure[] {
       const p = path.join(dir, `${name}.${ext}`);
       if (fs.existsSync(p)) files[ext] = p;
     }
-    out.push({ name, spec, files, modifiedAt: fs.statSync(spec).mtime.toISOString() });
+    let specData: unknown = null;
+    try {
+      specData = JSON.parse(fs.readFileSync(spec, 'utf8'));
+    } catch {
+      specData = null; // shown as unreadable in the list; the files themselves are still there
+    }
+    out.push({ name, spec, files, modifiedAt: fs.statSync(spec).mtime.toISOString(), specData });
   }
   return out.sort((a, b) => (a.modifiedAt < b.modifiedAt ? 1 : -1));
 }

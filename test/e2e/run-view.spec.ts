@@ -56,4 +56,7 @@ test('a run trains, shows its curves live, and its loss chart exports as a figur
   for (const ext of ['svg', 'pdf', 'png', 'spec.json']) expect(fs.existsSync(path.join(figures, `run${created.value.id}-loss.${ext}`))).toBe(true);
   const [download] = await Promise.all([page.waitForEvent('download'), result.getByRole('link', { name: `run${created.value.id}-loss.svg` }).click()]);
   expect(download.suggestedFilename()).toBe(`run${created.value.id}-loss.svg`);
+  // The Figures page lists it, redrawn from its spec.
+  await page.getByRole('navigation').getByRole('link', { name: 'Figures' }).click();
+  await expect(page.getByTestId('figures-list').getByTestId(`figure-run${created.value.id}-loss`).locator('path.series')).toHaveCount(2);
 });

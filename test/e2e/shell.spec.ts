@@ -33,8 +33,8 @@ test('opens on the Runs page with an empty state that says how to start', async 
 
 test('visits every route from the navigation', async ({ page }) => {
   await page.goto(serve.url);
-  const routes: [string, RegExp, string][] = [
-    ['New run', /#\/new$/, 'new-run-unavailable'],
+  const routes: [string, RegExp, string | null][] = [
+    ['New run', /#\/new$/, null],
     ['Compare', /#\/compare$/, 'compare-empty'],
     ['Figures', /#\/figures$/, 'figures-empty'],
     ['Runs', /#\/runs$/, 'runs-empty'],
@@ -43,7 +43,7 @@ test('visits every route from the navigation', async ({ page }) => {
     await page.getByRole('navigation').getByRole('link', { name: label }).click();
     await expect(page).toHaveURL(url);
     await expect(page.getByRole('heading', { level: 1, name: label })).toBeVisible();
-    await expect(page.getByTestId(testId)).toBeVisible();
+    if (testId) await expect(page.getByTestId(testId)).toBeVisible();
   }
 });
 
