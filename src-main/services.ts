@@ -18,6 +18,10 @@ import type { RunQueue } from './runs/queue';
 import { checkRunConfig } from './runs/config-check';
 import { demoAssets } from './demo-assets';
 import { readRunLog } from './runs/run-log';
+import { listComparable } from './analysis/comparable';
+import { compareStored } from './analysis/comparisons';
+import { trajectory } from './analysis/trajectory';
+import { probeStored } from './analysis/probe-stored';
 
 export type Services = { [M in Method]: (input: never) => Promise<ApiOutputs[M]> };
 
@@ -36,6 +40,16 @@ function packageVersion(name: string): string {
     return (require(`${name}/package.json`) as { version: string }).version;
   } catch {
     return 'unknown';
+  }
+}
+
+/** Analysis failures are about the inputs (missing layers, other probe sets, corrupt blobs): say so. */
+async function analysisCall<T>(f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    if (e instanceof Error && e.name === 'Error') throw new ValidationError(e.message);
+    throw e;
   }
 }
 
@@ -117,6 +131,19 @@ export function createServices(ctx: ServiceContext) {
     async runLog(input: { id: number; tail?: number }): Promise<ApiOutputs['runLog']> {
       const run = existing(input.id);
       return run.outDir ? readRunLog(run.outDir, { tail: input.tail }) : [];
+    },
+    async listComparable(): Promise<ApiOutputs['listComparable']> {
+      return listComparable(db);
+    },
+    async compare(input: Parameters<typeof compareStored>[1]): Promise<ApiOutputs['compare']> {
+      return analysisCall(() => compareStored(db, input));
+    },
+    async trajectory(input: { runId: number; refCheckpointId: number; probeSetId: number; pooling?: 'mean' | 'cls' | 'tokens' }): Promise<ApiOutputs['trajectory']> {
+      existing(input.runId);
+      return analysisCall(() => trajectory(db, { runId: input.runId, ref: { checkpointId: input.refCheckpointId }, probeSetId: input.probeSetId, pooling: input.pooling }));
+    },
+    async probe(input: { checkpointId: number; probeSetId: number; pooling?: 'mean' | 'cls' | 'tokens'; labelSets?: string[] }): Promise<ApiOutputs['probe']> {
+      return analysisCall(() => probeStored(db, input));
     },
     async demoAssets(): Promise<ApiOutputs['demoAssets']> {
       return demoAssets();

@@ -4,9 +4,12 @@
 import { z } from 'zod';
 import { RUN_STATUSES } from './types';
 import type { MethodName } from './methods';
+import type { ComparableCheckpoint, CompareResult, ProbeResult, TrajectoryResult } from './analysis-types';
 import type { DemoAssets, ExportedFigure, LogLine, ConfigCheck, MetricSeries, RunDetail, RunEvent, RunSummary, WorkspaceInfo } from './types';
 
 const empty = z.object({}).strict();
+const modelSource = z.object({ checkpointId: z.number().int().positive(), probeSetId: z.number().int().positive() }).strict();
+const pooling = z.enum(['mean', 'cls', 'tokens']);
 
 export const contract = {
   /** Where this workspace lives, its schema version and the versions of the runtime. */
@@ -57,6 +60,30 @@ export const contract = {
   },
   /** Figures exported into this workspace, newest first. */
   listFigures: { input: empty },
+  /** Checkpoints with stored activations (the Compare view's choices). */
+  listComparable: { input: empty },
+  /** Same-layer CKA / divergence of A vs B (+ a control pair's seed noise), cross-layer table, bootstrap CIs. */
+  compare: {
+    input: z
+      .object({
+        a: modelSource,
+        b: modelSource,
+        control: z.object({ a: modelSource, b: modelSource }).strict().optional(),
+        pooling: pooling.optional(),
+        debiased: z.boolean().optional(),
+        cross: z.boolean().optional(),
+        bootstrap: z.object({ reps: z.number().int().min(10).max(10000).optional(), seed: z.number().int().min(0).optional() }).strict().optional(),
+      })
+      .strict(),
+  },
+  /** Every checkpoint of a run against a reference checkpoint, per layer and whole model. */
+  trajectory: {
+    input: z.object({ runId: z.number().int().positive(), refCheckpointId: z.number().int().positive(), probeSetId: z.number().int().positive(), pooling: pooling.optional() }).strict(),
+  },
+  /** Per-layer linear probes (with control task and selectivity) for each label set of the probe set. */
+  probe: {
+    input: z.object({ checkpointId: z.number().int().positive(), probeSetId: z.number().int().positive(), pooling: pooling.optional(), labelSets: z.array(z.string().min(1)).optional() }).strict(),
+  },
   /** The built-in demo's model, tokenizer, corpora and probe sets (for the run form's defaults). */
   demoAssets: { input: empty },
   /** A run's event log (runner events and errors), most recent `tail` lines. */
@@ -91,6 +118,10 @@ export interface ApiOutputs {
   setConcurrency: { concurrency: number };
   demoAssets: DemoAssets;
   exportFigure: ExportedFigure;
+  listComparable: ComparableCheckpoint[];
+  compare: CompareResult;
+  trajectory: TrajectoryResult;
+  probe: ProbeResult;
   runLog: LogLine[];
   listFigures: ExportedFigure[];
 }

@@ -15,6 +15,10 @@ export const METHOD_NAMES = [
   'demoAssets',
   'exportFigure',
   'listFigures',
+  'listComparable',
+  'compare',
+  'trajectory',
+  'probe',
 ] as const;
 
 export type MethodName = (typeof METHOD_NAMES)[number];

@@ -1,0 +1,91 @@
+// What the analysis calls return over the API (the shapes src-main/analysis produces; kept here so
+// the renderer can use them without importing main-side code). Plain JSON.
+
+export type PoolingName = 'mean' | 'cls' | 'tokens';
+
+export interface ModelInfo {
+  checkpointId: number;
+  path: string;
+  sha256: string;
+  runId: number | null;
+  step: number | null;
+  phase: string | null;
+}
+
+export interface RegionValue {
+  region: string;             // low / mid / deep / all
+  layers: number[];           // transformer layer indices
+  mean: number | null;
+}
+
+export interface Interval {
+  estimate: number;
+  lo: number;
+  hi: number;
+}
+
+export interface CompareResult {
+  a: ModelInfo;
+  b: ModelInfo;
+  control?: { a: ModelInfo; b: ModelInfo };
+  probeSet: { id: number; name: string; sha256: string };
+  pooling: PoolingName;
+  examples: number;
+  measure: 'linear' | 'debiased';
+  layers: number[];           // hidden-state indices (0 = embedding output)
+  cka: number[];
+  divergence: number[];       // 1 − CKA per layer
+  controlDivergence?: number[];
+  ratio?: (number | null)[];
+  regions: { divergence: RegionValue[]; controlDivergence?: RegionValue[]; ratio?: RegionValue[] } | null;
+  cross?: { rows: number[]; cols: number[]; cka: number[][] };
+  bootstrap?: {
+    reps: number; seed: number; level: number;
+    layers: { layer: number; cka: Interval; divergence: Interval; controlDivergence?: Interval; ratio?: { estimate: number | null; lo: number | null; hi: number | null } }[];
+  };
+  cached: { sameLayer: boolean; control?: boolean; cross?: boolean; bootstrap?: boolean };
+}
+
+export interface TrajectoryResult {
+  runId: number;
+  ref: ModelInfo;
+  probeSet: { id: number; name: string; sha256: string };
+  pooling: PoolingName;
+  measure: 'linear' | 'debiased';
+  layers: number[];
+  points: { checkpoint: ModelInfo; divergence: number[]; whole: number | null; regions: RegionValue[] | null; cached: boolean }[];
+}
+
+export interface ProbeMetrics {
+  accuracy: number;
+  macroF1: number;
+  iterations: number;
+  bestIteration: number;
+}
+
+export interface ProbeResult {
+  model: ModelInfo;
+  probeSet: { id: number; name: string; sha256: string };
+  pooling: PoolingName;
+  layers: number[];
+  tasks: {
+    labelSet: string;
+    examples: number;
+    report: { classes: string[]; split: { train: number; dev: number; test: number }; layers: { layer: number; task: ProbeMetrics; control: ProbeMetrics; selectivity: number }[] };
+    cached: boolean;
+  }[];
+}
+
+/** A checkpoint with stored activations, for the Compare view's pickers. */
+export interface ComparableCheckpoint {
+  checkpointId: number;
+  path: string;
+  runId: number | null;
+  runName: string | null;
+  step: number | null;
+  phase: string | null;
+  layers: number;             // hidden states stored (embedding output + transformer layers)
+  probeSets: { id: number; name: string; texts: number; poolings: PoolingName[] }[];
+  /** Freeze masks of the run's phases (layer indices frozen), to draw on the layer axis. */
+  frozen: { phase: string; layers: number[] }[];
+}
