@@ -17,16 +17,20 @@ function sampleSteps(total: number, boundaries: number[]): number[] {
   return [...out].sort((a, b) => a - b);
 }
 
-/** A lines spec (x = optimizer step, 1-based; y = lr), phase starts of the first curve as markers. */
+/** A lines spec (x = optimizer step, 1-based; y = lr in units of 10^e), phase starts of the first curve as markers. */
 export function lrPreviewSpec(curves: LrCurve[]): FigureSpecInput | null {
   const usable = curves.filter((c) => c.phases.length && c.phases.every((p) => p.steps > 0));
   if (!usable.length) return null;
-  const series = usable.map((c) => {
+  const raw = usable.map((c) => {
     const plan = planPhases(c.phases);
     const total = plan[plan.length - 1].end;
     const steps = sampleSteps(total, plan.map((p) => p.start));
     return { name: c.name, x: steps.map((s) => s + 1), y: steps.map((s) => lrForStep(plan, s)) };
   });
+  // Values like 0.00020 make tick labels wider than the axis margin: plot in units of 10^e instead.
+  const peak = Math.max(...raw.flatMap((s) => s.y));
+  const e = peak > 0 && Number.isFinite(peak) ? Math.floor(Math.log10(peak)) : 0;
+  const series = raw.map((s) => ({ ...s, y: s.y.map((v) => v / 10 ** e) }));
   const first = planPhases(usable[0].phases);
   return {
     version: 1,
@@ -34,7 +38,7 @@ export function lrPreviewSpec(curves: LrCurve[]): FigureSpecInput | null {
     data: {
       series,
       xLabel: 'step',
-      yLabel: 'learning rate',
+      yLabel: e ? `learning rate (×1e${e})` : 'learning rate',
       markers: first.map((p) => ({ x: p.start + 1, label: p.phase.name })),
       integerX: true,
     },
