@@ -3,9 +3,12 @@
 // debounced. Messages are mapped back to the field that set them (sweep.ts issueField).
 import { computed, ref, watch, type Ref } from 'vue';
 import { api } from '../api';
-import { parseRunConfig, RunConfigError, type ModelFacts, type RunConfig } from '../../../native-runner/protocol';
-import { expandSweep, issueField, sweepIssues, type SweepRun, type SweepSpec } from '../../../src-main/common/sweep';
+import type { ModelFacts, RunConfig } from '../../../native-runner/protocol';
+import { expandSweep, sweepIssues, type SweepRun, type SweepSpec } from '../../../src-main/common/sweep';
 import type { FieldErrors } from './field-errors';
+import { clientCheck, collectIssues, fieldErrorsOf, type Issue } from './run-checks';
+
+export type { Issue } from './run-checks';
 
 export interface RunCheck {
   run: SweepRun;
@@ -13,23 +16,13 @@ export interface RunCheck {
   issues: string[];            // client and server issues, "field.path: message"
   server: 'pending' | 'ok' | 'failed' | 'skipped';
 }
-export interface Issue { key: string; message: string; runs: string[] }
 
 const SERVER_DELAY_MS = 400;
 
 export function useRunChecks(spec: Ref<SweepSpec>, seedError: Ref<string | null>, facts: Ref<ModelFacts | null>) {
   const sweepProblems = computed(() => sweepIssues(spec.value));
   const runs = computed<SweepRun[]>(() => (sweepProblems.value.length ? [] : expandSweep(spec.value)));
-  const client = computed(() =>
-    runs.value.map((run) => {
-      try {
-        return { run, parsed: parseRunConfig(run.config, { model: facts.value ?? undefined }), issues: [] as string[] };
-      } catch (e) {
-        if (e instanceof RunConfigError) return { run, parsed: null, issues: e.issues };
-        return { run, parsed: null, issues: [`(root): ${(e as Error).message}`] };
-      }
-    }),
-  );
+  const client = computed(() => runs.value.map((run) => clientCheck(run, facts.value)));
 
   // Server answers, by config text; kept across edits so undoing a change needs no new request.
   const server = ref(new Map<string, { ok: boolean; errors: string[] }>());
@@ -61,31 +54,8 @@ export function useRunChecks(spec: Ref<SweepSpec>, seedError: Ref<string | null>
     }),
   );
 
-  const issues = computed<Issue[]>(() => {
-    const byKey = new Map<string, Issue>();
-    const add = (key: string, message: string, run?: string) => {
-      const id = `${key}\u0000${message}`;
-      const it = byKey.get(id) ?? { key, message, runs: [] };
-      if (run && !it.runs.includes(run)) it.runs.push(run);
-      byKey.set(id, it);
-    };
-    if (seedError.value) add('seeds', seedError.value);
-    for (const p of sweepProblems.value) {
-      const cut = p.indexOf(': ');
-      add(p.slice(0, cut), p.slice(cut + 2));
-    }
-    for (const c of checks.value) for (const i of c.issues) {
-      const f = issueField(spec.value, c.run, i);
-      add(f.key, f.message, c.run.name);
-    }
-    return [...byKey.values()];
-  });
-
-  const fieldErrors = computed<FieldErrors>(() => {
-    const m: FieldErrors = new Map();
-    for (const i of issues.value) m.set(i.key, [...(m.get(i.key) ?? []), i.message]);
-    return m;
-  });
+  const issues = computed<Issue[]>(() => collectIssues(spec.value, seedError.value, sweepProblems.value, checks.value));
+  const fieldErrors = computed<FieldErrors>(() => fieldErrorsOf(issues.value));
 
   const pending = computed(() => checks.value.some((c) => c.server === 'pending'));
   const canLaunch = computed(() => runs.value.length > 0 && issues.value.length === 0 && !pending.value && checks.value.every((c) => c.server === 'ok'));
