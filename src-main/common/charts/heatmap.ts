@@ -24,7 +24,7 @@ export function renderHeatmap(doc: Document, spec: HeatmapSpec): SVGSVGElement {
   const bottom = font * 4;
   const barW = font * 0.9;
   const barGap = font * 0.8;
-  const barAxis = font * 3.4;
+  const barAxis = font * 4.6; // tick labels + the rotated value label
   const plotW = Math.max(10, width - left - barGap - barW - barAxis);
   const plotH = Math.max(10, height - top - bottom);
   const side = Math.min(plotW, plotH);
@@ -83,7 +83,7 @@ export function renderHeatmap(doc: Document, spec: HeatmapSpec): SVGSVGElement {
   bar.append('g').attr('class', 'axis bar').attr('transform', `translate(${round(barW)},0)`).call(axisRight(yb).ticks(5).tickSizeOuter(0));
   bar.selectAll('.axis text').attr('font-size', font * 0.85).attr('font-family', null);
   bar.append('text')
-    .attr('transform', `translate(${round(barW + font * 3)},${round(h / 2)}) rotate(90)`)
+    .attr('transform', `translate(${round(barW + font * 3.4)},${round(h / 2)}) rotate(90)`)
     .attr('text-anchor', 'middle')
     .text(data.valueLabel);
   svg.selectAll('.axis').attr('font-family', null).attr('font-size', null);

@@ -16,7 +16,11 @@ export function renderLines(doc: Document, spec: LinesSpec): SVGSVGElement {
   const palette = PALETTES[options.palette];
   const colourOf = (i: number) => col(palette[i % palette.length]);
 
-  const legendRows = Math.ceil(data.series.length / Math.max(1, Math.floor(width / (font * 11))));
+  // Legend: as many entries per row as fit their (estimated) text width.
+  const longest = Math.max(...data.series.map((s) => s.name.length));
+  const entryW = font * 2.4 + longest * font * 0.85 * 0.6;
+  const perRow = Math.max(1, Math.min(data.series.length, Math.floor((width - font * 5) / entryW)));
+  const legendRows = Math.ceil(data.series.length / perRow);
   const frozenRows = data.frozen?.length ?? 0;
   const top = titleSpace(options, font) + (data.regions?.length ? font * 1.3 : 0);
   const left = font * 5;
@@ -113,10 +117,9 @@ export function renderLines(doc: Document, spec: LinesSpec): SVGSVGElement {
   g.append('text').attr('class', 'label y').attr('transform', `translate(${round(-font * 3.8)},${round(plotH / 2)}) rotate(-90)`).attr('text-anchor', 'middle').text(data.yLabel);
 
   // Legend under the plot.
-  const perRow = Math.max(1, Math.floor(width / (font * 11)));
-  const legend = svg.append('g').attr('class', 'legend').attr('transform', `translate(${round(left)},${round(height - legendRows * font * 1.4 - font * 0.2)})`);
+  const legend = svg.append('g').attr('class', 'legend').attr('transform', `translate(${round(Math.min(left, font * 2))},${round(height - legendRows * font * 1.4 - font * 0.2)})`);
   data.series.forEach((s, i) => {
-    const gx = (i % perRow) * (plotW / perRow);
+    const gx = (i % perRow) * entryW;
     const gy = Math.floor(i / perRow) * font * 1.4;
     const item = legend.append('g').attr('transform', `translate(${round(gx)},${round(gy)})`);
     item.append('line').attr('x1', 0).attr('x2', round(font * 1.6)).attr('y1', round(font * 0.5)).attr('y2', round(font * 0.5)).attr('stroke', colourOf(i)).attr('stroke-width', 1.4).attr('stroke-dasharray', s.dashed ? '3,2' : null);

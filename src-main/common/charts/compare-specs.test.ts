@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { parseFigureSpec } from './index';
+import { crossHeatmapSpec, deltaHeatmapSpec, divergenceSpec, hiddenLabel, layerRegions, ratioSpec } from './compare-specs';
+import type { CompareResult } from '../analysis-types';
+
+const info = (id: number) => ({ checkpointId: id, path: `/m${id}`, sha256: 'x', runId: null, step: null, phase: null });
+const result = (cka: number[], control?: number[]): CompareResult => ({
+  a: info(1), b: info(2), probeSet: { id: 1, name: 'p', sha256: 's' }, pooling: 'mean', examples: 10, measure: 'linear',
+  layers: cka.map((_, i) => i), cka, divergence: cka.map((c) => 1 - c),
+  ...(control ? { controlDivergence: control, ratio: cka.map((c, i) => (control[i] ? (1 - c) / control[i] : null)) } : {}),
+  regions: null,
+  cross: { rows: cka.map((_, i) => i), cols: cka.map((_, i) => i), cka: cka.map((c, i) => cka.map((_, j) => (i === j ? c : c / 2))) },
+  cached: { sameLayer: false },
+});
+
+describe('compare specs', () => {
+  it('labels hidden states and shades the paper groups for the depth', () => {
+    expect([0, 1, 23].map(hiddenLabel)).toEqual(['emb', '0', '22']);
+    expect(layerRegions(22)).toEqual([{ name: 'low', from: 0, to: 7 }, { name: 'mid', from: 8, to: 14 }, { name: 'deep', from: 15, to: 21 }]);
+    expect(layerRegions(12)).toEqual([{ name: 'low', from: 0, to: 3 }, { name: 'mid', from: 4, to: 7 }, { name: 'deep', from: 8, to: 11 }]);
+  });
+
+  it('builds valid heatmaps, with Δ only for matching layer lists', () => {
+    const r = result([1, 0.9, 0.8, 0.5]);
+    const h = parseFigureSpec(crossHeatmapSpec(r)!);
+    expect(h.kind === 'heatmap' && h.data.rowTicks).toEqual(['emb', '0', '1', '2']);
+    const d = parseFigureSpec(deltaHeatmapSpec(result([1, 0.8, 0.8, 0.4]), r)!);
+    expect(d.kind === 'heatmap' && d.data.values[1][1]).toBeCloseTo(-0.1, 12);
+    expect(deltaHeatmapSpec(result([1, 0.8]), r)).toBeNull();
+  });
+
+  it('plots divergence of transformer layers with the control band, freeze masks and ratios', () => {
+    const r = result([1, 0.9, 0.8, 0.5], [0, 0.05, 0.1, 0.25]);
+    const s = parseFigureSpec(divergenceSpec(r, { frozen: [{ name: 'A: clm', layers: [0, 1] }, { name: 'none', layers: [] }] }));
+    if (s.kind !== 'lines') throw new Error('lines expected');
+    expect(s.data.series[0].x).toEqual([0, 1, 2]);
+    expect(s.data.series[0].y.map((v) => Number(v!.toFixed(6)))).toEqual([0.1, 0.2, 0.5]);
+    expect(s.data.series[1].name).toMatch(/seed noise/);
+    expect(s.data.frozen).toEqual([{ name: 'A: clm', layers: [0, 1] }]);
+    const q = parseFigureSpec(ratioSpec(r)!);
+    expect(q.kind === 'lines' && q.data.series[0].y.map((v) => Number(v!.toFixed(6)))).toEqual([2, 2, 2]);
+  });
+});

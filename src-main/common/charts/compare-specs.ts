@@ -1,0 +1,139 @@
+// Figure specs of the Compare view, built from the analysis results: the layer × layer CKA heatmap,
+// a Δ heatmap between two comparisons, per-layer divergence with the seed-noise band and freeze
+// masks on the layer axis, the seed-noise ratio, the decay trajectory and per-layer probing. Pure.
+import { layerGroupBounds } from '../../../native-runner/train/recipes';
+import type { CompareResult, ProbeResult, TrajectoryResult } from '../analysis-types';
+import type { FigureSpecInput } from './spec';
+
+/** Hidden-state index -> axis label: 0 is the embedding output, h is transformer layer h-1. */
+export function hiddenLabel(h: number): string {
+  return h === 0 ? 'emb' : String(h - 1);
+}
+
+/** The paper's low / mid / deep groups for a depth, as shaded regions on a transformer-layer axis. */
+export function layerRegions(numLayers: number): { name: string; from: number; to: number }[] {
+  const g = layerGroupBounds(numLayers);
+  return (['low', 'mid', 'deep'] as const).filter((k) => g[k][1] > g[k][0]).map((k) => ({ name: k, from: g[k][0], to: g[k][1] - 1 }));
+}
+
+export function crossHeatmapSpec(r: CompareResult, title?: string): FigureSpecInput | null {
+  if (!r.cross) return null;
+  return {
+    version: 1,
+    kind: 'heatmap',
+    data: {
+      values: r.cross.cka,
+      rowLabel: 'layer of A',
+      colLabel: 'layer of B',
+      rowTicks: r.cross.rows.map(hiddenLabel),
+      colTicks: r.cross.cols.map(hiddenLabel),
+      scale: 'viridis01',
+      valueLabel: r.measure === 'debiased' ? 'debiased CKA' : 'linear CKA',
+    },
+    options: { size: 'acl-column', aspect: 0.9, title },
+  };
+}
+
+/** Current minus baseline, cell by cell (same layer lists required). */
+export function deltaHeatmapSpec(current: CompareResult, baseline: CompareResult): FigureSpecInput | null {
+  if (!current.cross || !baseline.cross) return null;
+  const same = (x: number[], y: number[]) => x.length === y.length && x.every((v, i) => v === y[i]);
+  if (!same(current.cross.rows, baseline.cross.rows) || !same(current.cross.cols, baseline.cross.cols)) return null;
+  const values = current.cross.cka.map((row, i) => row.map((v, j) => v - baseline.cross!.cka[i][j]));
+  return {
+    version: 1,
+    kind: 'heatmap',
+    data: {
+      values, rowLabel: 'layer of A', colLabel: 'layer of B', rowTicks: current.cross.rows.map(hiddenLabel), colTicks: current.cross.cols.map(hiddenLabel),
+      scale: 'diverging', valueLabel: 'Δ CKA (this − pinned)',
+    },
+    options: { size: 'acl-column', aspect: 0.9 },
+  };
+}
+
+/** Transformer layers only (the embedding output is reported in the table). */
+function transformerPart<T>(layers: number[], values: T[]): { x: number[]; y: T[] } {
+  const x: number[] = [];
+  const y: T[] = [];
+  layers.forEach((h, i) => {
+    if (h > 0) {
+      x.push(h - 1);
+      y.push(values[i]);
+    }
+  });
+  return { x, y };
+}
+
+export function divergenceSpec(r: CompareResult, o: { frozen?: { name: string; layers: number[] }[]; names?: [string, string] } = {}): FigureSpecInput {
+  const L = Math.max(...r.layers) ; // hidden states 0..L -> transformer layers 0..L-1
+  const main = transformerPart(r.layers, r.divergence);
+  const boot = r.bootstrap?.layers;
+  const band = (pick: (l: NonNullable<CompareResult['bootstrap']>['layers'][number]) => { lo: number; hi: number } | undefined) =>
+    boot ? transformerPart(r.layers, r.layers.map((h) => boot.find((b) => b.layer === h)).map((b) => (b ? pick(b) : undefined))).y : null;
+  const mainBand = band((b) => b.divergence);
+  const series: Extract<FigureSpecInput, { kind: 'lines' }>['data']['series'] = [
+    {
+      name: o.names ? `${o.names[0]} vs ${o.names[1]}` : 'A vs B',
+      x: main.x, y: main.y,
+      ...(mainBand ? { lower: mainBand.map((b) => b?.lo ?? null), upper: mainBand.map((b) => b?.hi ?? null) } : {}),
+    },
+  ];
+  if (r.controlDivergence) {
+    const c = transformerPart(r.layers, r.controlDivergence);
+    const cBand = band((b) => b.controlDivergence);
+    series.push({ name: 'seed noise (control pair)', x: c.x, y: c.y, dashed: true, ...(cBand ? { lower: cBand.map((b) => b?.lo ?? null), upper: cBand.map((b) => b?.hi ?? null) } : {}) });
+  }
+  return {
+    version: 1,
+    kind: 'lines',
+    data: {
+      series, xLabel: 'layer', yLabel: `divergence 1 − ${r.measure === 'debiased' ? 'debiased ' : ''}CKA`, integerX: true,
+      regions: layerRegions(L), frozen: o.frozen?.filter((f) => f.layers.length > 0),
+    },
+    options: { size: 'acl-column', aspect: 0.8 },
+  };
+}
+
+export function ratioSpec(r: CompareResult): FigureSpecInput | null {
+  if (!r.ratio) return null;
+  const p = transformerPart(r.layers, r.ratio);
+  return {
+    version: 1,
+    kind: 'lines',
+    data: { series: [{ name: 'd(A, B) / d(control)', x: p.x, y: p.y }], xLabel: 'layer', yLabel: 'seed-noise ratio', logY: true, integerX: true, regions: layerRegions(Math.max(...r.layers)) },
+    options: { size: 'acl-column', aspect: 0.7 },
+  };
+}
+
+export function trajectorySpec(t: TrajectoryResult): FigureSpecInput | null {
+  if (t.points.length === 0) return null;
+  const steps = t.points.map((p) => p.checkpoint.step ?? 0);
+  const series: Extract<FigureSpecInput, { kind: 'lines' }>['data']['series'] = [{ name: 'whole model', x: steps, y: t.points.map((p) => p.whole) }];
+  for (const region of ['low', 'mid', 'deep']) {
+    const y = t.points.map((p) => p.regions?.find((g) => g.region === region)?.mean ?? null);
+    if (y.some((v) => v !== null)) series.push({ name: region, x: steps, y, dashed: true });
+  }
+  return {
+    version: 1,
+    kind: 'lines',
+    data: { series, xLabel: 'step', yLabel: 'divergence from the reference', integerX: false },
+    options: { size: 'acl-column', aspect: 0.7 },
+  };
+}
+
+export function probeSpec(results: { name: string; result: ProbeResult }[], labelSet: string, metric: 'accuracy' | 'selectivity'): FigureSpecInput | null {
+  const series = results.flatMap(({ name, result }) => {
+    const task = result.tasks.find((t) => t.labelSet === labelSet);
+    if (!task) return [];
+    const pts = transformerPart(result.layers, task.report.layers.map((l) => (metric === 'accuracy' ? l.task.accuracy : l.selectivity)));
+    return [{ name, x: pts.x, y: pts.y }];
+  });
+  if (series.length === 0) return null;
+  const L = Math.max(...results[0].result.layers);
+  return {
+    version: 1,
+    kind: 'lines',
+    data: { series, xLabel: 'layer', yLabel: `${labelSet} probe ${metric === 'accuracy' ? 'accuracy' : 'selectivity (acc − control)'}`, integerX: true, regions: layerRegions(L) },
+    options: { size: 'acl-column', aspect: 0.8 },
+  };
+}

@@ -1,0 +1,74 @@
+// Two runs that log a probe set are compared: the L×L heatmap (viridis 0–1, a value per cell,
+// click for details), per-layer divergence with the control band and freeze masks, the region
+// table, then the trajectory and per-layer probes.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect, test } from '@playwright/test';
+import { startServe, type ServeHandle } from './serve-fixture';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+let serve: ServeHandle;
+test.beforeAll(async () => {
+  serve = await startServe();
+});
+test.afterAll(async () => {
+  await serve.stop();
+});
+
+test('compare two runs layer by layer, see the trajectory and probes', async ({ page }) => {
+  const probe = path.join(serve.workspace, 'probe.jsonl');
+  const texts = ['inflammation of the liver', 'a bone of the forearm', 'a drug that relieves pain', 'the heart muscle', 'a disease of the lungs', 'a fever with chills',
+    'a small boat', 'a wooden chair', 'a song for children', 'a tall building', 'a quick game of cards', 'a long road trip'];
+  fs.writeFileSync(probe, texts.map((t, i) => JSON.stringify({ id: String(i), text: t, word: `w${i % 6}`, domain: i < 6 ? 'bio' : 'general' })).join('\n') + '\n');
+  const base = (seed: number, freeze: unknown) => ({
+    model: 'tiny', seed, seq_len: 32, batch_size: 4, checkpoint_every: 5,
+    data: { corpus: path.join(root, 'fixtures/corpus/wordnet-noun-glosses.txt'), tokenizer: path.join(root, 'fixtures/demo-tokenizer'), cache_dir: path.join(serve.workspace, 'cache') },
+    phases: [{ name: 'clm', objective: 'clm', steps: 10, lr: { peak: 3e-3, warmup: 2, shape: 'constant' }, freeze }],
+    probe_set: { path: probe, poolings: ['mean'], batch_size: 6 },
+  });
+  await page.goto(serve.url);
+  for (const [name, seed, freeze] of [['detour', 1, 'none'], ['detour frozen low', 1, { layers: [0, 1] }], ['detour seed 2', 2, 'none']] as const) {
+    const r = await page.evaluate(async (body) => (await fetch('/api/createRun', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })).json(), { config: base(seed, freeze), name });
+    expect(r.ok, JSON.stringify(r)).toBe(true);
+  }
+  await expect(page.getByTestId('run-row-status')).toHaveText(['finished', 'finished', 'finished'], { timeout: 90_000 });
+
+  await page.getByRole('navigation').getByRole('link', { name: 'Compare' }).click();
+  const optionFor = (label: string) => page.getByTestId('pick-a').locator('option', { hasText: label }).first().getAttribute('value');
+  const a = await optionFor('detour frozen low · step 10');
+  const b = await optionFor('detour · step 10');
+  const c = await optionFor('detour seed 2 · step 10');
+  await page.getByTestId('pick-a').selectOption(a!);
+  await page.getByTestId('pick-b').selectOption(b!);
+  await page.getByTestId('pick-ca').selectOption(c!);
+  await page.getByTestId('pick-cb').selectOption(b!);
+  await page.getByTestId('pick-probe').selectOption({ label: 'probe (12 texts)' });
+  await page.getByTestId('compare-run').click();
+  await expect(page.getByTestId('compare-summary')).toContainText('12 probe texts · 5 hidden states');
+  const heat = page.locator('[data-testid$="-heatmap"]');
+  await expect(heat.locator('rect.cell')).toHaveCount(25);
+  // Viridis fixed to [0, 1]: the colour bar runs from 0 to 1.
+  await expect(heat.locator('.colorbar .tick text').first()).toHaveText('0.0');
+  await expect(heat.locator('.colorbar .tick text').last()).toHaveText('1.0');
+  await heat.locator('rect.cell[data-row="2"][data-col="2"]').click();
+  await expect(page.getByTestId('cell-details')).toContainText('A layer 1 × B layer 1: CKA 0.');
+  const div = page.locator('[data-testid$="-divergence"]');
+  await expect(div.locator('path.series')).toHaveCount(2); // A vs B, and the seed-noise control
+  await expect(div.locator('g.frozen rect')).toHaveCount(2); // A froze layers 0 and 1
+  await expect(div.locator('rect.region')).toHaveCount(3); // low / mid / deep
+  await expect(page.getByTestId('region-table').locator('tbody tr')).toHaveCount(4);
+  await page.screenshot({ path: path.join(root, 'docs/images/compare.png'), fullPage: true });
+
+  // Trajectory: every checkpoint of the frozen run against the unfrozen run's final checkpoint.
+  await page.getByTestId('trajectory-run').selectOption({ label: `detour frozen low (#2)` });
+  await page.getByTestId('trajectory-ref').selectOption(b!);
+  await page.getByRole('button', { name: 'Show trajectory' }).click();
+  await expect(page.locator('[data-testid="figure-trajectory-run2"] path.series').first()).toBeVisible();
+
+  // Probing accuracy for two checkpoints on one chart.
+  await page.getByRole('checkbox', { name: 'detour · start', exact: true }).check();
+  await page.getByRole('checkbox', { name: 'detour · step 10', exact: true }).check();
+  await page.getByTestId('probe-run').click();
+  await expect(page.locator('[data-testid="figure-probe-domain-accuracy"] path.series')).toHaveCount(2);
+});
