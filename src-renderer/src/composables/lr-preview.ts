@@ -30,7 +30,8 @@ export function lrPreviewSpec(curves: LrCurve[]): FigureSpecInput | null {
   // Values like 0.00020 make tick labels wider than the axis margin: plot in units of 10^e instead.
   const peak = Math.max(...raw.flatMap((s) => s.y));
   const e = peak > 0 && Number.isFinite(peak) ? Math.floor(Math.log10(peak)) : 0;
-  const series = raw.map((s) => ({ ...s, y: s.y.map((v) => v / 10 ** e) }));
+  // Later recipes dashed: recipes with the same schedule would otherwise hide each other.
+  const series = raw.map((s, i) => ({ ...s, y: s.y.map((v) => v / 10 ** e), dashed: i > 0 }));
   const first = planPhases(usable[0].phases);
   return {
     version: 1,
