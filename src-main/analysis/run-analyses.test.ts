@@ -79,6 +79,21 @@ describe('run analyses', () => {
     expect(again.points.map((p) => p.divergence)).toEqual(r.points.map((p) => p.divergence));
   });
 
+  it("trajectory uses the run's tokenizer and truncation (probe_set / seq_len) for the reference too", async () => {
+    // A run whose only checkpoint has the reference's weights, with texts cut at 6 tokens by the run's
+    // config: the reference (not a run checkpoint) must be cut the same way, or identical weights
+    // would show a divergence.
+    const run2 = createRun(db, { name: 'short', config: { seq_len: 6, data: { corpus: 'x.txt', tokenizer: DEMO_TOKENIZER } }, phases: [{ name: 'mlm', objective: 'mlm', firstStep: 1, lastStep: 5 }] });
+    const same = path.join(tmp, 'run2', 'step-5');
+    fs.mkdirSync(same, { recursive: true });
+    for (const f of ['config.json', 'model.safetensors']) fs.copyFileSync(path.join(ref, f), path.join(same, f));
+    addCheckpoint(db, { runId: run2, step: 5, phase: 'mlm', path: same, sha256: modelDirHash(same) });
+    const ref2 = writeTinyModel(path.join(tmp, 'ref2'), 21); // the same weights as ref, a fresh directory
+    const r = await runTrajectory(db, { runId: run2, ref: ref2, probe: writeProbeFile(path.join(tmp, 'probe-short.jsonl'), 1, ' with a longer tail of words') });
+    expect(r.points).toHaveLength(1);
+    for (const d of r.points[0].divergence) expect(d).toBeLessThan(1e-12);
+  });
+
   it('weight drift per layer: exact for scaled weights, cached by the weights\' hashes', async () => {
     const rows = await runDrift(db, runId, ref);
     expect(rows.map((r) => r.step)).toEqual([10, 20, 30]);

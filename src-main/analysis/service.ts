@@ -30,6 +30,43 @@ export interface ActivationInputs {
   onProgress?: Progress;
 }
 
+/**
+ * How a run logs its probe-set activations (run config: probe_set.tokenizer or data.tokenizer, and
+ * probe_set.max_length or seq_len). Activations computed here for that run's checkpoints, and for
+ * models compared with them, use the same tokenizer and truncation unless told otherwise: texts cut
+ * at another length would differ for reasons that have nothing to do with the weights.
+ */
+export function runActivationDefaults(db: Db, runId: number | null): { tokenizer?: string; maxLength?: number; probe?: string } {
+  if (runId === null) return {};
+  const text = db.prepare('SELECT config FROM runs WHERE id = ?').pluck().get(runId) as string | undefined;
+  if (text === undefined) return {};
+  const cfg = JSON.parse(text) as { data?: unknown; seq_len?: unknown; probe_set?: { path?: unknown; tokenizer?: unknown; max_length?: unknown } };
+  const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+  const num = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) ? v : undefined);
+  const dataTokenizer = cfg.data && typeof cfg.data === 'object' ? str((cfg.data as { tokenizer?: unknown }).tokenizer) : undefined;
+  return {
+    tokenizer: str(cfg.probe_set?.tokenizer) ?? dataTokenizer,
+    maxLength: num(cfg.probe_set?.max_length) ?? num(cfg.seq_len),
+    probe: str(cfg.probe_set?.path),
+  };
+}
+
+/** Activation settings for models compared together: the user's, else those of the first run checkpoint among them. */
+function sharedInputs(db: Db, refs: ModelRef[], o: ActivationInputs): ActivationInputs {
+  if (!o.probe || (o.tokenizer && o.maxLength)) return o;
+  for (const ref of refs) {
+    const asDir = typeof ref === 'string' && fs.existsSync(ref) && fs.statSync(ref).isDirectory();
+    const runId = asDir
+      ? ((db.prepare('SELECT run_id FROM checkpoints WHERE path = ?').pluck().get(path.resolve(ref as string)) as number | null | undefined) ?? null)
+      : typeof ref === 'number' || /^\d+$/.test(ref)
+        ? ((db.prepare('SELECT run_id FROM checkpoints WHERE id = ?').pluck().get(Number(ref)) as number | null | undefined) ?? null)
+        : null;
+    const d = runActivationDefaults(db, runId);
+    if (d.maxLength !== undefined || d.tokenizer !== undefined) return { ...o, tokenizer: o.tokenizer ?? d.tokenizer, maxLength: o.maxLength ?? d.maxLength };
+  }
+  return o;
+}
+
 /** Passes on progress only when it crosses another tenth of the total (one line per 10%). */
 function tenths(report: (done: number, total: number) => void): (done: number, total: number) => void {
   let last = -1;
@@ -76,8 +113,9 @@ export async function ensureActivations(db: Db, ref: ModelRef, o: ActivationInpu
   const checkpointId = resolveCheckpoint(db, ref);
   const row = getCheckpointRow(db, checkpointId);
   if (o.probe) {
-    const tokenizer = o.tokenizer ?? row.path;
-    if (!o.tokenizer && !fs.existsSync(path.join(row.path, 'tokenizer.json'))) {
+    const run = runActivationDefaults(db, row.runId);
+    const tokenizer = o.tokenizer ?? run.tokenizer ?? row.path;
+    if (tokenizer === row.path && !fs.existsSync(path.join(row.path, 'tokenizer.json'))) {
       throw new Error(`${row.path}: no tokenizer.json in the model directory; pass --tokenizer DIR`);
     }
     const r = await logActivations(db, {
@@ -85,7 +123,7 @@ export async function ensureActivations(db: Db, ref: ModelRef, o: ActivationInpu
       probeSet: o.probe,
       tokenizer,
       batchSize: o.batchSize,
-      maxLength: o.maxLength,
+      maxLength: o.maxLength ?? run.maxLength,
       onProgress: o.onProgress ? tenths((done, total) => o.onProgress!(`activations of ${row.path}: ${done}/${total} texts`)) : undefined,
     });
     if (!r.cached) o.onProgress?.(`activations of ${row.path}: ${r.layers} layers stored in ${r.seconds.toFixed(1)} s`);
@@ -105,7 +143,8 @@ export interface CompareModelsRequest extends Omit<CompareRequest, 'a' | 'b' | '
 }
 
 export async function compareModels(db: Db, req: CompareModelsRequest): Promise<CompareResult> {
-  const src = (ref: ModelRef) => ensureActivations(db, ref, req);
+  const inputs = { ...req, ...sharedInputs(db, [req.a, req.b, ...(req.control ? [req.control.a, req.control.b] : [])], req) };
+  const src = (ref: ModelRef) => ensureActivations(db, ref, inputs);
   const a = await src(req.a);
   const b = await src(req.b);
   const control = req.control ? { a: await src(req.control.a), b: await src(req.control.b) } : undefined;
@@ -132,9 +171,11 @@ export interface TrajectoryModelRequest extends ActivationInputs {
 
 /** Trajectory of a run vs a reference; with a probe file, missing activations are logged first. */
 export async function runTrajectory(db: Db, req: TrajectoryModelRequest): Promise<TrajectoryResult> {
-  const ref = await ensureActivations(db, req.ref, req);
   const ids = runCheckpointIds(db, req.runId);
-  if (req.probe) for (const id of ids) await ensureActivations(db, id, req);
+  const d = runActivationDefaults(db, req.runId);
+  const inputs = req.probe ? { ...req, tokenizer: req.tokenizer ?? d.tokenizer, maxLength: req.maxLength ?? d.maxLength } : req;
+  const ref = await ensureActivations(db, req.ref, inputs);
+  if (req.probe) for (const id of ids) await ensureActivations(db, id, inputs);
   return trajectory(db, { ...req, ref: { checkpointId: ref.checkpointId }, probeSetId: ref.probeSetId });
 }
 
@@ -167,7 +208,7 @@ export async function transplantModel(db: Db, req: TransplantModelRequest): Prom
   if (!req.probe) return { transplant: t, checkpointId };
   // The tokenizer of B serves all three models (they share the architecture and vocabulary).
   const tokenizer = req.tokenizer ?? (fs.existsSync(path.join(req.b, 'tokenizer.json')) ? req.b : undefined);
-  const inputs = { ...req, tokenizer };
+  const inputs = sharedInputs(db, [req.b, req.a], { ...req, tokenizer });
   const m = await ensureActivations(db, t.out, inputs);
   const a = await ensureActivations(db, req.a, inputs);
   const b = await ensureActivations(db, req.b, inputs);
