@@ -51,17 +51,24 @@ export function runActivationDefaults(db: Db, runId: number | null): { tokenizer
   };
 }
 
+const isDir = (ref: ModelRef): ref is string => typeof ref === 'string' && fs.existsSync(ref) && fs.statSync(ref).isDirectory();
+const isId = (ref: ModelRef): boolean => typeof ref === 'number' || /^\d+$/.test(ref);
+
+/** The run a model reference belongs to (null: an imported directory, or not registered yet). */
+function runIdOf(db: Db, ref: ModelRef): number | null {
+  const row = isDir(ref)
+    ? db.prepare('SELECT run_id FROM checkpoints WHERE path = ?').pluck().get(path.resolve(ref))
+    : isId(ref)
+      ? db.prepare('SELECT run_id FROM checkpoints WHERE id = ?').pluck().get(Number(ref))
+      : undefined;
+  return (row as number | null | undefined) ?? null;
+}
+
 /** Activation settings for models compared together: the user's, else those of the first run checkpoint among them. */
 function sharedInputs(db: Db, refs: ModelRef[], o: ActivationInputs): ActivationInputs {
   if (!o.probe || (o.tokenizer && o.maxLength)) return o;
   for (const ref of refs) {
-    const asDir = typeof ref === 'string' && fs.existsSync(ref) && fs.statSync(ref).isDirectory();
-    const runId = asDir
-      ? ((db.prepare('SELECT run_id FROM checkpoints WHERE path = ?').pluck().get(path.resolve(ref as string)) as number | null | undefined) ?? null)
-      : typeof ref === 'number' || /^\d+$/.test(ref)
-        ? ((db.prepare('SELECT run_id FROM checkpoints WHERE id = ?').pluck().get(Number(ref)) as number | null | undefined) ?? null)
-        : null;
-    const d = runActivationDefaults(db, runId);
+    const d = runActivationDefaults(db, runIdOf(db, ref));
     if (d.maxLength !== undefined || d.tokenizer !== undefined) return { ...o, tokenizer: o.tokenizer ?? d.tokenizer, maxLength: o.maxLength ?? d.maxLength };
   }
   return o;
@@ -81,18 +88,18 @@ function tenths(report: (done: number, total: number) => void): (done: number, t
 
 /** Checkpoint id of a model reference; a directory is registered on first use (by its weights' hash). */
 export function resolveCheckpoint(db: Db, ref: ModelRef): number {
-  const asDir = typeof ref === 'string' && fs.existsSync(ref) && fs.statSync(ref).isDirectory();
-  if (!asDir && (typeof ref === 'number' || /^\d+$/.test(ref))) return getCheckpointRow(db, Number(ref)).id;
-  if (!asDir) throw new Error(`${ref}: not a model directory nor a checkpoint id`);
-  if (!fs.existsSync(path.join(ref, 'config.json'))) throw new Error(`${ref}: not a model directory (no config.json)`);
-  return checkpointIdFor(db, ref);
+  if (isDir(ref)) {
+    if (!fs.existsSync(path.join(ref, 'config.json'))) throw new Error(`${ref}: not a model directory (no config.json)`);
+    return checkpointIdFor(db, ref);
+  }
+  if (isId(ref)) return getCheckpointRow(db, Number(ref)).id;
+  throw new Error(`${ref}: not a model directory nor a checkpoint id`);
 }
 
 /** The directory of a model reference (a checkpoint id resolves to its recorded path). */
 export function modelDirOf(db: Db, ref: ModelRef): string {
-  const asDir = typeof ref === 'string' && fs.existsSync(ref) && fs.statSync(ref).isDirectory();
-  if (asDir) return ref;
-  if (typeof ref === 'number' || /^\d+$/.test(ref)) return getCheckpointRow(db, Number(ref)).path;
+  if (isDir(ref)) return ref;
+  if (isId(ref)) return getCheckpointRow(db, Number(ref)).path;
   throw new Error(`${ref}: not a model directory nor a checkpoint id`);
 }
 
