@@ -22,6 +22,7 @@ import { listComparable } from './analysis/comparable';
 import { compareStored } from './analysis/comparisons';
 import { trajectory } from './analysis/trajectory';
 import { probeStored } from './analysis/probe-stored';
+import { StudyService } from './study/service';
 
 export type Services = { [M in Method]: (input: never) => Promise<ApiOutputs[M]> };
 
@@ -65,6 +66,7 @@ export function createServices(ctx: ServiceContext) {
     if (!run) throw new NotFoundError(`no run with id ${id}`);
     return run;
   };
+  const study = new StudyService({ db, workspaceDir: ctx.workspaceDir, queue: ctx.queue });
   const services = {
     async workspaceInfo(): Promise<ApiOutputs['workspaceInfo']> {
       return {
@@ -151,6 +153,17 @@ export function createServices(ctx: ServiceContext) {
     async setConcurrency(input: { concurrency: number }): Promise<ApiOutputs['setConcurrency']> {
       queue().setConcurrency(input.concurrency);
       return { concurrency: queue().concurrency };
+    },
+    async startStudy(input: { scale: 'tiny' | 'demo' }): Promise<ApiOutputs['startStudy']> {
+      queue();
+      try {
+        return study.start(input.scale);
+      } catch (e) {
+        throw new ConflictError((e as Error).message);
+      }
+    },
+    async studyStatus(input: { scale?: 'tiny' | 'demo' }): Promise<ApiOutputs['studyStatus']> {
+      return study.status(input.scale);
     },
   } satisfies Services;
   return services;

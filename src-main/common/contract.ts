@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { RUN_STATUSES } from './types';
 import type { MethodName } from './methods';
 import type { ComparableCheckpoint, CompareResult, ProbeResult, TrajectoryResult } from './analysis-types';
+import type { StudyStatus } from './study-types';
 import type { DemoAssets, ExportedFigure, LogLine, ConfigCheck, MetricSeries, RunDetail, RunEvent, RunSummary, WorkspaceInfo } from './types';
 
 const empty = z.object({}).strict();
@@ -90,6 +91,10 @@ export const contract = {
   runLog: { input: z.object({ id: z.number().int().positive(), tail: z.number().int().min(1).max(5000).optional() }).strict() },
   /** How many runs may train at once. */
   setConcurrency: { input: z.object({ concurrency: z.number().int().min(1).max(16) }).strict() },
+  /** Start the CLM-detour study (six runs, every analysis, a report) in this workspace; continues a stopped one. */
+  startStudy: { input: z.object({ scale: z.enum(['tiny', 'demo']) }).strict() },
+  /** The study's progress, or its results once done (the most recent study when no scale is given). */
+  studyStatus: { input: z.object({ scale: z.enum(['tiny', 'demo']).optional() }).strict() },
 } as const;
 
 /** Event subscriptions: the filter is validated on the main side like any call's input. */
@@ -124,6 +129,8 @@ export interface ApiOutputs {
   probe: ProbeResult;
   runLog: LogLine[];
   listFigures: ExportedFigure[];
+  startStudy: StudyStatus;
+  studyStatus: StudyStatus | null;
 }
 
 /** What the renderer sees, whichever transport is underneath. Methods return promises. */

@@ -19,6 +19,8 @@ export const METHOD_NAMES = [
   'compare',
   'trajectory',
   'probe',
+  'startStudy',
+  'studyStatus',
 ] as const;
 
 export type MethodName = (typeof METHOD_NAMES)[number];

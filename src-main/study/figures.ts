@@ -20,7 +20,7 @@ function trajectoryFigure(r: StudyResults): FigureSpecInput {
   if (r.trajectory.floor !== null && xs.length) series.push({ name: 'seed noise (final models)', x: [Math.min(...xs), Math.max(...xs)], y: [r.trajectory.floor, r.trajectory.floor], dashed: true });
   return {
     version: 1, kind: 'lines',
-    data: { series, xLabel: 'decay tokens (thousands)', yLabel: 'divergence from the final MLM model', yDomain: [0, Math.max(0.05, ...series.flatMap((s) => s.y.filter((v): v is number => v !== null)).map((v) => v * 1.1))] },
+    data: { series, xLabel: 'decay tokens (thousands)', yLabel: 'divergence vs final MLM', yDomain: [0, Math.max(0.05, ...series.flatMap((s) => s.y.filter((v): v is number => v !== null)).map((v) => v * 1.1))] },
     options: { size: 'acl-column', aspect: 0.8, title: 'Decay trajectory' },
   };
 }

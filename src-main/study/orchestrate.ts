@@ -149,7 +149,7 @@ export async function runStudy(o: StudyOptions): Promise<StudyStatus> {
     writeFileAtomic(html, reportHtml(model));
     writeFileAtomic(pdf, await reportPdf(model));
     emit({ stage: 'done', message: `report written to ${reportDir}`, etaS: 0, summary, report: { html, pdf, downloadPath: null } });
-    writeFileAtomic(path.join(outDir, 'study.json'), JSON.stringify({ ...status, summary: undefined }, null, 1) + '\n');
+    writeFileAtomic(path.join(outDir, 'study.json'), JSON.stringify(status, null, 1) + '\n');
     return { ...status };
   } catch (e) {
     emit({ stage: 'failed', error: (e as Error).message, message: (e as Error).message, etaS: null });

@@ -1,0 +1,82 @@
+// The study behind the typed API: one study at a time per workbench process, in the app's own
+// workspace (its runs appear in the run list like any other). Its folder is WORKSPACE/studies/<scale>;
+// its report goes to WORKSPACE/figures/study-<scale>/ so that serve mode can hand it out under
+// /files/figures/. The last status is kept in memory while it runs and in study.json afterwards, so
+// the results are there after a restart; starting it again continues a stopped study.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Db } from '../store/db';
+import type { RunQueue } from '../runs/queue';
+import { figuresDir } from '../figures/library';
+import type { StudyStatus } from '../common/study-types';
+import { STUDY_SCALES, type StudyScale } from './plan';
+import { runStudy } from './orchestrate';
+
+export interface StudyServiceContext { db: Db; workspaceDir: string; queue?: RunQueue; baseModel?: string }
+
+export function studyDirs(workspaceDir: string, scale: StudyScale): { outDir: string; reportDir: string; downloadPath: string } {
+  return {
+    outDir: path.join(workspaceDir, 'studies', scale),
+    reportDir: path.join(figuresDir(workspaceDir), `study-${scale}`),
+    downloadPath: `/files/figures/study-${scale}/report.html`,
+  };
+}
+
+function readSaved(workspaceDir: string, scale: StudyScale): StudyStatus | null {
+  const f = path.join(studyDirs(workspaceDir, scale).outDir, 'study.json');
+  try {
+    return JSON.parse(fs.readFileSync(f, 'utf8')) as StudyStatus;
+  } catch {
+    return null;
+  }
+}
+
+export class StudyService {
+  private current: StudyStatus | null = null;
+  private running: Promise<unknown> | null = null;
+
+  constructor(private ctx: StudyServiceContext) {}
+
+  /** Starts the study in the background and answers at once with its first status. */
+  start(scale: StudyScale): StudyStatus {
+    if (!(STUDY_SCALES as readonly string[]).includes(scale)) throw new Error(`scale: expected ${STUDY_SCALES.join(' or ')}, got ${JSON.stringify(scale)}`);
+    if (this.running) throw new Error(`a study is already running (${this.current?.scale} scale, ${this.current?.stage}); wait for it to finish`);
+    if (!this.ctx.queue) throw new Error('this workbench process has no run queue (read-only mode)');
+    const dirs = studyDirs(this.ctx.workspaceDir, scale);
+    const withLink = (s: StudyStatus): StudyStatus => (s.report ? { ...s, report: { ...s.report, downloadPath: dirs.downloadPath } } : s);
+    this.current = {
+      scale, outDir: dirs.outDir, reportDir: dirs.reportDir, stage: 'preparing', message: 'starting', startedAt: new Date().toISOString(), elapsedS: 0,
+      etaS: null, stepsDone: 0, stepsTotal: 0, runs: [], error: null, report: null, summary: null,
+    };
+    this.running = runStudy({
+      db: this.ctx.db, queue: this.ctx.queue, scale, outDir: dirs.outDir, reportDir: dirs.reportDir, baseModel: this.ctx.baseModel,
+      onStatus: (s) => { this.current = withLink(s); },
+    })
+      .then((s) => this.save(withLink(s)))
+      .catch((e: Error) => { this.current = { ...this.current!, stage: 'failed', error: e.message, message: e.message }; this.save(this.current); })
+      .finally(() => { this.running = null; });
+    return { ...this.current };
+  }
+
+  /** The running study's status, else the most recent saved one (either scale), else null. */
+  status(scale?: StudyScale): StudyStatus | null {
+    if (this.current && (!scale || this.current.scale === scale)) return { ...this.current };
+    const saved = (scale ? [scale] : [...STUDY_SCALES]).map((s) => readSaved(this.ctx.workspaceDir, s)).filter((s): s is StudyStatus => s !== null);
+    saved.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+    return saved[0] ?? null;
+  }
+
+  /** Resolves when no study is running (tests, shutdown). */
+  async idle(): Promise<void> {
+    await this.running;
+  }
+
+  private save(s: StudyStatus): void {
+    this.current = s;
+    fs.mkdirSync(s.outDir, { recursive: true });
+    const file = path.join(s.outDir, 'study.json');
+    const tmp = `${file}.tmp-${process.pid}`;
+    fs.writeFileSync(tmp, JSON.stringify(s, null, 1) + '\n');
+    fs.renameSync(tmp, file);
+  }
+}
