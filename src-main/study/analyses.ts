@@ -11,7 +11,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../store/db';
 import { compareStored, type CompareResult } from '../analysis/comparisons';
-import { trajectory, type TrajectoryResult } from '../analysis/trajectory';
 import { probeStored, type ProbeStoredResult } from '../analysis/probe-stored';
 import { gradNormSummary } from '../analysis/grad-norms';
 import { transplant } from '../analysis/transplant';
@@ -19,7 +18,7 @@ import { logActivations, modelDirHash } from '../analysis/activation-log';
 import { readProbeSet } from '../analysis/probe-set';
 import { LAYER_GROUP_NAMES, layerGroup } from '../../native-runner/train/recipes';
 import type { StudyRegionRow, StudyScoreRow, StudyTransplantRow } from '../common/study-types';
-import { SCALE_PRESETS, STUDY_RUNS, type StudyAssets, type StudyRunKey, type StudyScale } from './plan';
+import { decaySegmentSteps, SCALE_PRESETS, STUDY_RUNS, type ScalePreset, type StudyAssets, type StudyRunKey, type StudyScale } from './plan';
 
 /** The probe task whose accuracy is the downstream score (WordNet supersense of the defined word). */
 export const SCORE_LABEL_SET = 'supersense';
@@ -40,7 +39,7 @@ export interface StudyResults {
   compare: CompareResult;              // CLM vs MLM s1, control MLM s2 vs MLM s1, cross, bootstrap
   controlCross: CompareResult;         // MLM s2 vs MLM s1 with the L×L table
   regions: StudyRegionRow[];
-  trajectory: { clm: TrajectoryRow[]; mlmSeed2: TrajectoryRow[]; floor: number | null; tokensPerStep: number; raw: TrajectoryResult };
+  trajectory: { clm: TrajectoryRow[]; mlmSeed2: TrajectoryRow[]; floor: number | null; tokensPerStep: number };
   scores: Record<string, StudyScoreRow[]>;   // per label set: one row per condition (+ the base model)
   scoreLayer: number;                  // hidden-state index probed for the score (the last layer)
   perLayerProbe: { name: string; result: ProbeStoredResult }[];
@@ -69,13 +68,23 @@ async function probeScores(db: Db, checkpointId: number, probeSetId: number, lay
   return out;
 }
 
-function trajectoryRows(t: TrajectoryResult, firstSteps: number, tokensPerStep: number): TrajectoryRow[] {
-  return t.points
-    .filter((p) => (p.checkpoint.step ?? -1) >= firstSteps)
-    .map((p) => {
-      const reg = (name: string) => p.regions?.find((g) => g.region === name)?.mean ?? null;
-      return { checkpointId: p.checkpoint.checkpointId, step: p.checkpoint.step!, phase: p.checkpoint.phase, decayTokens: (p.checkpoint.step! - firstSteps) * tokensPerStep, whole: p.whole, low: reg('low'), mid: reg('mid'), deep: reg('deep') };
-    });
+/**
+ * The decay trajectory of a run against a reference checkpoint: its checkpoints at the end of phase 1
+ * and of every decay segment (a checkpoint a stop wrote mid-phase has no activations and is skipped),
+ * each a cached same-layer comparison.
+ */
+async function decayTrajectory(db: Db, runId: number, ref: number, probeSetId: number, preset: ScalePreset, tokensPerStep: number): Promise<TrajectoryRow[]> {
+  const seg = decaySegmentSteps(preset);
+  const steps = Array.from({ length: preset.decaySegments + 1 }, (_, k) => preset.firstSteps + k * seg);
+  const rows: TrajectoryRow[] = [];
+  for (const step of steps) {
+    const c = db.prepare('SELECT id, phase FROM checkpoints WHERE run_id = ? AND step = ? ORDER BY id DESC LIMIT 1').get(runId, step) as { id: number; phase: string | null } | undefined;
+    if (!c) throw new Error(`run ${runId}: no checkpoint at step ${step} (the end of a phase)`);
+    const r = await compareStored(db, { a: { checkpointId: c.id, probeSetId }, b: { checkpointId: ref, probeSetId } });
+    const reg = (name: string) => regionMean(r.regions, 'divergence', name);
+    rows.push({ checkpointId: c.id, step, phase: c.phase, decayTokens: (step - preset.firstSteps) * tokensPerStep, whole: reg('all'), low: reg('low'), mid: reg('mid'), deep: reg('deep') });
+  }
+  return rows;
 }
 
 export interface AnalysesOptions {
@@ -121,18 +130,12 @@ export async function runAnalyses(o: AnalysesOptions): Promise<StudyResults> {
 
   // (b)
   const tokensPerStep = preset.seqLen * preset.batchSize;
-  const traj = await timed('decay trajectory', async () => {
-    const clm = await trajectory(db, { runId: fin.clm.runId, ref: { checkpointId: fin['mlm-s1'].checkpointId }, probeSetId });
-    const s2 = await trajectory(db, { runId: fin['mlm-s2'].runId, ref: { checkpointId: fin['mlm-s1'].checkpointId }, probeSetId });
-    return { clm, s2 };
-  });
-  const trajectoryOut = {
-    clm: trajectoryRows(traj.clm, preset.firstSteps, tokensPerStep),
-    mlmSeed2: trajectoryRows(traj.s2, preset.firstSteps, tokensPerStep),
+  const trajectoryOut = await timed('decay trajectory', async () => ({
+    clm: await decayTrajectory(db, fin.clm.runId, fin['mlm-s1'].checkpointId, probeSetId, preset, tokensPerStep),
+    mlmSeed2: await decayTrajectory(db, fin['mlm-s2'].runId, fin['mlm-s1'].checkpointId, probeSetId, preset, tokensPerStep),
     floor: regionMean(compare.regions, 'controlDivergence', 'all'),
     tokensPerStep,
-    raw: traj.clm,
-  };
+  }));
 
   // (d) scores of every condition and of the base model, and each condition's divergence regions
   const scoreLayer = layers; // hidden state L: the last layer's output
