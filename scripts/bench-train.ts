@@ -3,10 +3,13 @@
 //   npm run bench:train                 human-readable table
 //   npm run bench:train -- --json       one JSON object per line
 //   options: --steps N (measured steps, default 12), --warmup N (default 3), --only small|big,
-//            --threads N, --profile DIR (ORT profiling; prints the top ops by time)
-import { readFileSync, mkdirSync } from 'node:fs';
+//            --run I (only RUNS[I]), --threads N, --profile DIR (ORT profiling; prints the top ops by time),
+//            --peak (first measure a 2048³ float32 Gemm: the GEMM ceiling of this machine, for comparison)
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { numel, type Graph } from '../native-runner/graph/builder';
+import * as ort from 'onnxruntime-node';
+import { Graph, numel } from '../native-runner/graph/builder';
+import * as R from '../native-runner/graph/raw';
 import { HF_DEFAULTS, type ModernBertConfig } from '../native-runner/model/config';
 import { NO_FREEZE } from '../native-runner/train/freeze';
 import type { AdamWHyper, Batch, FreezeSpec, Objective } from '../native-runner/train/step-api';
@@ -81,14 +84,36 @@ function summarizeProfile(file: string): string {
     .map(([op, us]) => `    ${op.padEnd(22)} ${(us / runs / 1000).toFixed(2).padStart(8)} ms/run  ${((100 * us) / total).toFixed(1).padStart(5)}%`).join('\n');
 }
 
+/** GFLOP/s of one 2048x2048x2048 float32 Gemm (median of 8 runs): what the GEMMs here can reach at best. */
+async function gemmPeak(): Promise<number> {
+  const n = 2048;
+  const g = new Graph('float32');
+  const x = g.input('x', 'float32', [n, n]);
+  g.output(R.reduceSum(g, R.gemm(g, x, x), [0, 1], false), 'o');
+  const s = await ort.InferenceSession.create(g.toModel(), { intraOpNumThreads: threads });
+  const t = new ort.Tensor('float32', new Float32Array(n * n).fill(0.01), [n, n]);
+  const times: number[] = [];
+  for (let i = 0; i < 10; i++) { const t0 = performance.now(); await s.run({ x: t }); if (i >= 2) times.push(performance.now() - t0); }
+  await s.release();
+  return (2 * n ** 3) / 1e6 / median(times);
+}
+
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 
 if (!json) console.log(`train-step benchmark: CPU EP, ${threads} intra-op threads, median of ${steps} steps after ${warmup} warm-up`);
+if (flag('peak')) {
+  const peak = await gemmPeak();
+  if (json) console.log(JSON.stringify({ config: 'gemm 2048x2048x2048 float32', objective: null, frozen: null, gflops_per_s: Number(peak.toFixed(1)), threads }));
+  else console.log(`GEMM ceiling: 2048³ float32 Gemm runs at ${peak.toFixed(0)} GFLOP/s`);
+}
+// The runs of one shape are interleaved step by step (round robin), so that load from other
+// processes on a shared machine hits all of them alike and their ratios stay fair.
 for (const s of SHAPES) {
   if (only && s.name !== only) continue;
   const cfg = config(s);
-  for (const [ri, r] of RUNS.entries()) {
-    if (onlyRun && Number(onlyRun) !== ri) continue;
+  const active = RUNS.map((r, ri) => ({ r, ri })).filter(({ ri }) => !onlyRun || Number(onlyRun) === ri);
+  const benches = [];
+  for (const { r } of active) {
     const state = initTrainState(cfg, 7);
     // MLM runs with sparse prediction (head on labelled rows), so count the graph that actually runs
     const lossRows = r.objective === 'mlm' ? mlmLossRows(s.B, s.T, 0.3) : undefined;
@@ -96,14 +121,18 @@ for (const s of SHAPES) {
     let prefix: string | undefined;
     if (profileDir) { mkdirSync(profileDir, { recursive: true }); prefix = join(profileDir, `${s.name}-${r.objective}-${r.frozen.replace(/[^a-z0-9]+/g, '_')}`); }
     const runner = await createTrainStep(cfg, state, { objective: r.objective, freeze: r.freeze, batchSize: s.B, seqLen: s.T, hyper, intraOpThreads: threads, profileFilePrefix: prefix });
-    const data = batches(s, r.objective, 4);
-    const times: number[] = [];
-    for (let i = 0; i < warmup + steps; i++) {
+    benches.push({ r, runner, flops, prefix, data: batches(s, r.objective, 4), times: [] as number[] });
+  }
+  for (let i = 0; i < warmup + steps; i++) {
+    for (const b of benches) {
       const t0 = performance.now();
-      await runner.step(data[i % data.length], 2e-4);
-      if (i >= warmup) times.push(performance.now() - t0);
+      await b.runner.step(b.data[i % b.data.length], 2e-4);
+      if (i >= warmup) b.times.push(performance.now() - t0);
     }
-    await runner.release();
+  }
+  for (const b of benches) {
+    await b.runner.release();
+    const { r, flops, times, prefix } = b;
     const ms = median(times);
     const row = {
       config: `${s.name} V${s.V} D${s.D} L${s.L} H${s.H} F${s.F} T${s.T} B${s.B}`,
@@ -118,8 +147,7 @@ for (const s of SHAPES) {
     if (json) console.log(JSON.stringify(row));
     else console.log(`${row.config.padEnd(42)} ${r.objective} frozen=${r.frozen.padEnd(24)} ${row.ms_per_step.toFixed(1).padStart(7)} ms/step (min ${row.min_ms.toFixed(1)})  ${row.tokens_per_s} tok/s  ${row.gflops_per_s} GFLOP/s`);
     if (prefix) {
-      const { readdirSync } = await import('node:fs');
-      const file = readdirSync(profileDir).filter((f) => join(profileDir, f).startsWith(prefix!)).sort().pop();
+      const file = readdirSync(profileDir).filter((f) => join(profileDir, f).startsWith(prefix)).sort().pop();
       if (file) console.log(summarizeProfile(join(profileDir, file)));
     }
   }
