@@ -10,7 +10,7 @@ import { writeDemoTrainJsonl } from '../../scripts/demo-train-split';
 import type { StudyAssets } from './plan';
 
 export interface AssetOptions {
-  workDir: string;             // the study's folder: the training JSONL and token cache go in WORK/data
+  dataDir: string;             // the training JSONL and the token cache (shared by the CLI and the app in one workspace)
   baseModel?: string;          // default fixtures/demo-base
   root?: string;               // app root (fixtures/, .cache/demo)
   onProgress?: (message: string) => void;
@@ -31,7 +31,7 @@ export async function studyAssets(o: AssetOptions): Promise<StudyAssets> {
   const demoDir = path.join(root, '.cache', 'demo');
   o.onProgress?.(`demo data: ${demoDir}`);
   const manifest = await buildDemo({ outDir: demoDir, onProgress: (stage, done, total) => o.onProgress?.(`demo data: ${stage} ${done}/${total}`) });
-  const dataDir = path.join(o.workDir, 'data');
+  const dataDir = o.dataDir;
   const corpus = await writeDemoTrainJsonl(demoDir, manifest, 'biomedical', path.join(dataDir, `biomedical-train-${manifest.corpora.biomedical.sha256.slice(0, 12)}.jsonl`));
   const tokenizer = path.join(root, 'fixtures', 'demo-tokenizer');
   return {

@@ -31,6 +31,7 @@ export interface StudyOptions {
   scale: StudyScale;
   outDir: string;              // study folder: data, transplants, study.json
   reportDir?: string;          // default OUT/report
+  dataDir?: string;            // training JSONL + token cache; default OUT/study-data (the app: WORKSPACE/study-data)
   baseModel?: string;          // default fixtures/demo-base
   onStatus?: (s: StudyStatus) => void;
   shouldStop?: () => boolean;
@@ -93,7 +94,7 @@ export async function runStudy(o: StudyOptions): Promise<StudyStatus> {
   const timings: { label: string; seconds: number }[] = [];
   try {
     emit({});
-    const assets = await studyAssets({ workDir: outDir, baseModel: o.baseModel, onProgress: (m) => emit({ message: m }) });
+    const assets = await studyAssets({ dataDir: path.resolve(o.dataDir ?? path.join(outDir, 'study-data')), baseModel: o.baseModel, onProgress: (m) => emit({ message: m }) });
 
     // training: the ETA is the remaining steps at the rate measured in this invocation, plus the analyses
     const tTrain = Date.now();

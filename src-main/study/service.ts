@@ -1,7 +1,8 @@
 // The study behind the typed API: one study at a time per workbench process, in the app's own
 // workspace (its runs appear in the run list like any other). Its folder is WORKSPACE/studies/<scale>;
 // its report goes to WORKSPACE/figures/study-<scale>/ so that serve mode can hand it out under
-// /files/figures/. The last status is kept in memory while it runs and in study.json afterwards, so
+// /files/figures/; its training data to WORKSPACE/study-data, as `npm run study -- --out WORKSPACE`
+// does, so that the CLI's and the app's studies in one workspace share their runs. The last status is kept in memory while it runs and in study.json afterwards, so
 // the results are there after a restart; starting it again continues a stopped study.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -49,7 +50,7 @@ export class StudyService {
       etaS: null, stepsDone: 0, stepsTotal: 0, runs: [], error: null, report: null, summary: null,
     };
     this.running = runStudy({
-      db: this.ctx.db, queue: this.ctx.queue, scale, outDir: dirs.outDir, reportDir: dirs.reportDir, baseModel: this.ctx.baseModel,
+      db: this.ctx.db, queue: this.ctx.queue, scale, outDir: dirs.outDir, reportDir: dirs.reportDir, dataDir: path.join(this.ctx.workspaceDir, 'study-data'), baseModel: this.ctx.baseModel,
       onStatus: (s) => { this.current = withLink(s); },
     })
       .then((s) => this.save(withLink(s)))

@@ -1,8 +1,10 @@
-// The CLM-detour study end to end at the tiny scale, through the real CLI (`npm run study`'s entry):
-// six real runner processes from the demo base model, every analysis, figures and the HTML + PDF
-// report. The first invocation is stopped (SIGTERM) while its second run trains; the second
-// invocation must reuse the finished run, resume the stopped one from its checkpoint, queue nothing
-// twice, and finish. Then every output is checked for existence and form.
+// The CLM-detour study end to end at the tiny scale: six real runner processes from the demo base
+// model, every analysis, figures and the HTML + PDF report.
+//  1. the CLI (`npm run study`'s entry) is stopped (SIGTERM) while its second run trains;
+//  2. the app's study service (what the UI's button calls) continues it in the same workspace: it
+//     must reuse the finished run, resume the stopped one from its checkpoint and queue nothing twice;
+//  3. the CLI again: every run reused, analyses read back from the cache, the report rewritten.
+// Then every output is checked for existence and form.
 // Base model: fixtures/demo-base when present (the shipped demo base); otherwise a demo-preset model
 // trained 2 steps by the real runner stands in (same architecture and tokenizer).
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -16,6 +18,10 @@ import { figureSpecSchema } from '../../src-main/common/charts/spec';
 import type { StudyStatus } from '../../src-main/common/study-types';
 import { SCALE_PRESETS, STUDY_RUN_KEYS, totalStudySteps } from '../../src-main/study/plan';
 import { ROOT, startRunner, writeConfig } from '../runner/run-cli';
+import { openWorkspaceDb } from '../../src-main/store/db';
+import { RunEventBus } from '../../src-main/events';
+import { RunQueue } from '../../src-main/runs/queue';
+import { StudyService } from '../../src-main/study/service';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'study-test-'));
 const OUT = path.join(dir, 'study');
@@ -44,7 +50,8 @@ function study(args: string[], onStatus?: (s: StudyStatus, child: ChildProcess) 
 
 let base = path.join(ROOT, 'fixtures', 'demo-base');
 let first: CliResult;
-let second: CliResult;
+let second: StudyStatus[] = [];
+let third: CliResult;
 const FIGURES = ['a-divergence', 'a-ratio', 'b-trajectory', 'd-freeze', 'e-lxl-clm-mlm', 'e-lxl-seed', 'f-grad-norms', 'probe-per-layer'];
 const preset = SCALE_PRESETS.tiny;
 
@@ -67,7 +74,20 @@ beforeAll(async () => {
       child.kill('SIGTERM');
     }
   });
-  second = await study(args);
+  // 2. the service behind startStudy / studyStatus, on the same workspace
+  const db = openWorkspaceDb(OUT);
+  const queue = new RunQueue(db, new RunEventBus(), { workspaceDir: OUT });
+  try {
+    queue.recover();
+    const service = new StudyService({ db, workspaceDir: OUT, queue, baseModel: base });
+    second.push(service.start('tiny'));
+    await service.idle();
+    second.push(service.status('tiny')!);
+  } finally {
+    await queue.close();
+    db.close();
+  }
+  third = await study(args);
 }, 600_000);
 
 describe('npm run study --scale tiny', () => {
@@ -81,25 +101,38 @@ describe('npm run study --scale tiny', () => {
     expect(last.runs[0].status).toBe('finished');
   });
 
-  it('the second invocation reuses the finished run, resumes the stopped one and queues nothing twice', () => {
-    expect(second.code, second.stderr).toBe(0);
-    const done = second.statuses[second.statuses.length - 1];
+  it('the study service continues it: the finished run reused, the stopped one resumed, nothing queued twice', () => {
+    expect(second[0].stage).toBe('preparing');
+    const done = second[second.length - 1];
+    expect(done.error).toBeNull();
     expect(done.stage).toBe('done');
     expect(done.runs.map((r) => r.key)).toEqual([...STUDY_RUN_KEYS]);
     expect(done.runs[0].reused).toBe(true);
     expect(done.runs[1].reused).toBe(false);
+    expect(done.report!.downloadPath).toBe('/files/figures/study-tiny/report.html');
+    expect(fs.existsSync(path.join(OUT, 'figures', 'study-tiny', 'report.pdf'))).toBe(true);
+    expect(done.summary!.regions.map((r) => r.region)).toEqual(['low', 'mid', 'deep', 'all']);
+    expect(done.summary!.scores).toHaveLength(7);
     const db = new Database(path.join(OUT, 'workbench.db'), { readonly: true });
     try {
       const runs = db.prepare('SELECT id, status, last_step FROM runs ORDER BY id').all() as { id: number; status: string; last_step: number }[];
       expect(runs).toHaveLength(6);
       expect(runs.every((r) => r.status === 'finished' && r.last_step === totalStudySteps(preset))).toBe(true);
-      // run 2 was stopped: its runner wrote a checkpoint at the stop step and the second invocation resumed from it
+      // run 2 was stopped: its runner wrote a checkpoint at the stop step, and was started again from it
       const log = fs.readFileSync(path.join(OUT, 'runs', '00002', 'runner.log'), 'utf8');
       expect(log.match(/"type":"started"/g)).toHaveLength(2);
       expect(log).toMatch(/"type":"started","total_steps":22,"resumed_from_step":[1-9]/);
     } finally {
       db.close();
     }
+  });
+
+  it('the CLI invoked again reuses every run and rewrites the report', () => {
+    expect(third.code, third.stderr).toBe(0);
+    const done = third.statuses[third.statuses.length - 1];
+    expect(done.stage).toBe('done');
+    expect(done.runs.every((r) => r.reused)).toBe(true);
+    expect(third.statuses.some((s) => s.stage === 'training' && s.runs.some((r) => r.status === 'running'))).toBe(false);
   });
 
   it('exports every figure as SVG, PDF, PNG and a spec that parses', () => {
