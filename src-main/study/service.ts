@@ -23,13 +23,17 @@ export function studyDirs(workspaceDir: string, scale: StudyScale): { outDir: st
   };
 }
 
+/** A finished study's saved status: the app's (studies/<scale>) or the CLI's (`--out WORKSPACE`). */
 function readSaved(workspaceDir: string, scale: StudyScale): StudyStatus | null {
-  const f = path.join(studyDirs(workspaceDir, scale).outDir, 'study.json');
-  try {
-    return JSON.parse(fs.readFileSync(f, 'utf8')) as StudyStatus;
-  } catch {
-    return null;
+  for (const f of [path.join(studyDirs(workspaceDir, scale).outDir, 'study.json'), path.join(workspaceDir, 'study.json')]) {
+    try {
+      const s = JSON.parse(fs.readFileSync(f, 'utf8')) as StudyStatus;
+      if (s.scale === scale) return s;
+    } catch {
+      // not there, or not readable: try the other layout
+    }
   }
+  return null;
 }
 
 export class StudyService {
