@@ -18,7 +18,9 @@ import type { RngState } from '../util/rng';
 import { runLoop, trainerStateAt, type PreparedBatch, type RunnerKey } from './loop';
 import { planPhases } from './schedule';
 import type { TrainState, TrainStepRunner } from './step-api';
-import { createTrainStep } from './train-step';
+import { createTrainStep, mlmLossRows } from './train-step';
+import { freezeKey } from './freeze';
+import { freezeSpec } from '../protocol';
 import { prepareProbeLogging } from '../activations/probe-logging';
 
 export interface WorkerInput {
@@ -73,6 +75,13 @@ async function main(): Promise<void> {
     if (got) { ready.delete(step); take(got); } else waiting.set(step, take);
   });
 
+  const maxMaskRate = (key: RunnerKey) =>
+    Math.max(
+      ...w.config.phases
+        .filter((p) => p.objective === 'mlm' && freezeKey(freezeSpec(p.freeze, w.modelConfig.num_hidden_layers)) === freezeKey(key.freeze))
+        .map((p) => p.mask_rate ?? 0.3),
+      0.01,
+    );
   let device = w.config.device;
   const createRunner = async (key: RunnerKey): Promise<TrainStepRunner> => {
     const make = (dev: 'cpu' | 'cuda') => createTrainStep(w.modelConfig, state, {
@@ -80,6 +89,9 @@ async function main(): Promise<void> {
       hyper: { beta1: w.config.optimizer.betas[0], beta2: w.config.optimizer.betas[1], eps: w.config.optimizer.eps,
         weightDecay: w.config.optimizer.weight_decay, clipGradNorm: w.config.optimizer.clip_grad_norm },
       device: dev, intraOpThreads: w.config.threads,
+      // Sparse MLM head: capacity for the highest mask rate among the MLM phases that share this
+      // runner, so a 15% decay does not pay for a 30% phase's rows (and never needs a regrow).
+      lossRows: key.objective === 'mlm' ? mlmLossRows(w.config.batch_size, w.config.seq_len, maxMaskRate(key)) : undefined,
     });
     if (device !== 'auto') return make(device);
     try { const r = await make('cuda'); device = 'cuda'; return r; } catch (e) {
