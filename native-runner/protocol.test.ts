@@ -19,6 +19,13 @@ describe('run config schema', () => {
     expect(cfg.device).toBe('cpu');
   });
 
+  it('takes the corpus reading and held-out split options of the data pipeline', () => {
+    const data = { corpus: 'general.txt', tokenizer: 'tok', txt_mode: 'line', held_out_fraction: 0.02, split_seed: 0 };
+    expect(parseRunConfig({ ...base, data, phases: [phase] }).data).toMatchObject({ txt_mode: 'line', held_out_fraction: 0.02 });
+    expect(issues({ ...base, data: { ...data, held_out_fraction: 1 }, phases: [phase] })).toEqual(['data.held_out_fraction: must be in [0, 1)']);
+    expect(issues({ ...base, data: { ...data, txt_mode: 'words' }, phases: [phase] })[0]).toMatch(/^data\.txt_mode: /);
+  });
+
   it('computes steps from tokens as ceil(tokens / (B*T))', () => {
     const cfg = parseRunConfig({ ...base, phases: [{ ...phase, steps: undefined, tokens: 1000 }] });
     expect(cfg.phases[0].steps).toBe(Math.ceil(1000 / 128));

@@ -82,17 +82,27 @@ export interface DataConfig {
   held_out: string[];               // probe / evaluation texts, never trained on
   format?: string;                  // reserved for the data pipeline (txt | jsonl ...)
   cache_dir?: string;               // token shard cache (default OUT/data-cache)
+  txt_mode?: 'paragraph' | 'line';  // how .txt files split into documents (default paragraph)
+  json_field?: string;              // text field of .jsonl files (default "text")
+  held_out_fraction?: number;       // fraction of documents (by text hash) never trained on (default 0)
+  split_seed?: number;              // seed of the train / held-out split (default 0)
 }
-const DataSchema = z.union([
-  z.string().min(1).transform((p): DataConfig => ({ corpus: [p], held_out: [] })),
+// A bare path is shorthand for {corpus: path}; the object form is validated field by field so a
+// bad option is reported with its own path (a union would only say that neither form matched).
+const DataSchema = z.preprocess(
+  (v) => (typeof v === 'string' ? { corpus: v } : v),
   z.strictObject({
     corpus: paths,
     tokenizer: z.string().min(1).optional(),
     held_out: paths.optional().transform((v) => v ?? []),
     format: z.string().optional(),
     cache_dir: z.string().min(1).optional(),
-  }).transform((d): DataConfig => d),
-], { error: 'expected a text file path or {corpus, tokenizer?, held_out?, cache_dir?}' });
+    txt_mode: z.enum(['paragraph', 'line']).optional(),       // .txt documents: blank-line separated (default) or one per line
+    json_field: z.string().min(1).optional(),                 // .jsonl text field (default "text")
+    held_out_fraction: z.number().min(0, { error: 'must be in [0, 1)' }).lt(1, { error: 'must be in [0, 1)' }).optional(), // documents kept out of training
+    split_seed: z.number().int().min(0).optional(),           // seed of that document split
+  }, { error: 'expected a text file path or {corpus, tokenizer?, held_out?, cache_dir?, txt_mode?, held_out_fraction?}' }).transform((d): DataConfig => d),
+);
 
 const OptimizerSchema = z.strictObject({
   betas: z.tuple([z.number().min(0).lt(1), z.number().min(0).lt(1)]).default(PAPER_DEFAULTS.betas),

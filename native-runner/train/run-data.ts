@@ -33,7 +33,12 @@ export async function openTokenizedData(cfg: RunConfig, cacheDir: string): Promi
   ]);
   const tok = loadTokenizer(cfg.data.tokenizer!);
   mkdirSync(cacheDir, { recursive: true });
-  const dir = await buildShards(cfg.data.corpus.length === 1 ? cfg.data.corpus[0] : cfg.data.corpus, tok, { cacheDir });
+  const dir = await buildShards(cfg.data.corpus.length === 1 ? cfg.data.corpus[0] : cfg.data.corpus, tok, {
+    cacheDir,
+    corpus: { txtMode: cfg.data.txt_mode, jsonField: cfg.data.json_field },
+    heldOutFraction: cfg.data.held_out_fraction ?? 0,
+    splitSeed: cfg.data.split_seed ?? 0,
+  });
   const rows = new PackedBatchSource(new DocumentStore(dir, 'train'), { seqLen: cfg.seq_len, batchSize: cfg.batch_size, seed: cfg.seed });
   const s = tok.specialIds;
   return { rows, vocabSize: tok.vocabSize, pad: s.pad, cls: s.cls, sep: s.sep, mask: s.mask,
