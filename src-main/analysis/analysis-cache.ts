@@ -8,7 +8,7 @@ import type { Db } from '../store/db';
 import { getCachedAnalysis, putCachedAnalysis } from '../store/analyses';
 
 /** Bump when a result's format or its math changes, so older cached results are not served. */
-export const ANALYSIS_FORMAT = 1;
+export const ANALYSIS_FORMAT = 2;
 
 export interface Cached<T> {
   result: T;

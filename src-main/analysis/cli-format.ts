@@ -23,13 +23,13 @@ export function layerName(hidden: number): string {
 export function formatCompare(r: CompareResult): string {
   const head = ['layer', 'CKA', 'd'];
   if (r.controlDivergence) head.push('d ctrl', 'ratio');
-  if (r.bootstrap) head.push(`d ${Math.round(r.bootstrap.level * 100)}% CI`);
+  if (r.bootstrap) head.push(`d ${Math.round(r.bootstrap.level * 100)}% CI`, 'shift');
   if (r.bootstrap && r.controlDivergence) head.push('ratio CI');
   const rows = r.layers.map((l, i) => {
     const row = [layerName(l), f(r.cka[i]), f(r.divergence[i])];
     if (r.controlDivergence) row.push(f(r.controlDivergence[i]), f(r.ratio![i], 2));
     const b = r.bootstrap?.layers[i];
-    if (b) row.push(`[${f(b.divergence.lo)}, ${f(b.divergence.hi)}]`);
+    if (b) row.push(`[${f(b.divergence.lo)}, ${f(b.divergence.hi)}]`, f(b.divergenceShift));
     if (b && r.controlDivergence) row.push(`[${f(b.ratio?.lo, 2)}, ${f(b.ratio?.hi, 2)}]`);
     return row;
   });
@@ -43,6 +43,9 @@ export function formatCompare(r: CompareResult): string {
       f(x.mean),
       ...(reg.ratio ? [f(reg.controlDivergence![i].mean), f(reg.ratio[i].mean, 2)] : []),
     ])));
+  }
+  if (r.bootstrap) {
+    out.push(`(${r.bootstrap.reps} bootstrap resamples of the probe examples; shift = mean replicate d − d: resamples repeat examples, and CKA on fewer distinct examples is biased upward)`);
   }
   if (r.cross) {
     out.push('', 'cross-layer CKA (rows A, columns B):', table(['', ...r.cross.cols.map(layerName)], r.cross.cka.map((row, i) => [layerName(r.cross!.rows[i]), ...row.map((v) => f(v, 3))])));

@@ -9,6 +9,7 @@ import { openWorkspaceDb, type Db } from '../store/db';
 import { addCheckpoint } from '../store/checkpoints';
 import { getActivation, putActivations } from '../store/activations';
 import { linearCKA } from './cka';
+import { replicateCKAs, resampleCounts } from './bootstrap';
 import { crossLayerCKA } from './cross-layer';
 import { compareModels, ensureActivations } from './service';
 import { compareStored } from './comparisons';
@@ -74,6 +75,11 @@ describe('comparisons over stored activations', () => {
       expect(row.cka.lo).toBeLessThanOrEqual(row.cka.hi);
       expect(row.divergence.lo).toBeCloseTo(1 - row.cka.hi, 10);
     }
+    // The shift is the mean replicate divergence minus the estimate: recomputed from the same resamples.
+    const w = resampleCounts(24, 50, 3);
+    const reps = await replicateCKAs(a[2], b[2], w);
+    const meanDiv = Array.from(reps.subarray(1)).reduce((s, c) => s + (1 - c), 0) / 50;
+    expect(r.bootstrap!.layers[2].divergenceShift).toBeCloseTo(meanDiv - r.divergence[2], 10);
     expect(r.cached).toEqual({ sameLayer: true, cross: false, bootstrap: false });
   });
 

@@ -49,6 +49,13 @@ export interface LayerInterval {
   layer: number;
   cka: Interval;
   divergence: Interval;
+  /**
+   * Mean divergence over the replicates minus the full-set divergence. Linear CKA is biased upward
+   * on few distinct examples, and a resample holds only ~63% distinct ones (the rest duplicates), so
+   * replicates see systematically higher CKA: on real activations this shift can exceed the interval's
+   * half-width, and the percentile interval then misses the estimate. Reported so that it is seen.
+   */
+  divergenceShift: number;
   controlDivergence?: Interval;
   ratio?: { estimate: number | null; lo: number | null; hi: number | null };
 }
@@ -139,7 +146,9 @@ async function cachedBootstrap(
       for (let i = 0; i < m.a.layers.length; i++) {
         const cka = await replicateCKAs(m.a.matrices[i], m.b.matrices[i], w);
         const div = cka.map((c) => 1 - c);
-        const row: LayerInterval = { layer: m.a.layers[i], cka: interval(cka, o.level), divergence: interval(div, o.level) };
+        let sum = 0;
+        for (let r = 1; r < div.length; r++) sum += div[r];
+        const row: LayerInterval = { layer: m.a.layers[i], cka: interval(cka, o.level), divergence: interval(div, o.level), divergenceShift: sum / (div.length - 1) - div[0] };
         if (m.ca && m.cb) {
           const ctrl = (await replicateCKAs(m.ca.matrices[i], m.cb.matrices[i], w)).map((c) => 1 - c);
           const ratio = interval(div.map((d, k) => d / ctrl[k]), o.level);
