@@ -56,6 +56,16 @@ test('the navigation is usable from the keyboard', async ({ page }) => {
   await expect(page).toHaveURL(/#\/new$/);
 });
 
+test('the queue concurrency setting persists in the workspace', async ({ page }) => {
+  await page.goto(serve.url);
+  const select = page.getByTestId('concurrency');
+  await expect(select).toHaveValue('1');
+  await select.selectOption('2');
+  await page.reload();
+  await expect(page.getByTestId('concurrency')).toHaveValue('2');
+  await page.getByTestId('concurrency').selectOption('1');
+});
+
 test('a request without the token is refused', async ({ request }) => {
   const origin = new URL(serve.url).origin;
   const r = await request.get(`${origin}/`);
