@@ -21,6 +21,23 @@ function pair(seed: number, n: number): { x: Matrix; y: Matrix } {
 }
 
 describe('bootstrap CIs over probe examples', () => {
+  it('re-centres the interval on the estimate when duplicated rows shift the replicates', async () => {
+    // Independent wide features at small n: linear CKA is strongly biased upwards by duplicated rows.
+    const rng = Rng.seeded(5);
+    const x = gaussianMatrix(rng, 40, 200);
+    const y = gaussianMatrix(rng, 40, 200);
+    const all = await replicateCKAs(x, y, resampleCounts(40, 300, 1));
+    let mean = 0;
+    for (let r = 1; r < all.length; r++) mean += all[r] / (all.length - 1);
+    const sorted = Float64Array.from(all.subarray(1)).sort();
+    expect(mean - all[0]).toBeGreaterThan(0.05); // the raw replicates sit well above the estimate…
+    expect(sorted[Math.floor(0.025 * sorted.length)]).toBeGreaterThan(all[0]); // …so raw percentiles would miss it
+    const ci = await bootstrapCKA(x, y, { reps: 300, seed: 1 });
+    expect(ci.lo).toBeLessThanOrEqual(ci.estimate);
+    expect(ci.hi).toBeGreaterThanOrEqual(ci.estimate);
+    expect(ci.hi - ci.lo).toBeCloseTo(sorted[Math.ceil(0.975 * (sorted.length - 1))] - sorted[Math.floor(0.025 * (sorted.length - 1))], 1);
+  });
+
   it('counts: column 0 is the full set, every replicate draws n rows, the same seed gives the same draw', () => {
     const w = resampleCounts(7, 20, 3);
     for (let r = 0; r <= 20; r++) {
