@@ -9,7 +9,7 @@ import { getRun } from '../store/runs';
 import { activationLayers, getActivation } from '../store/activations';
 import { RunEventBus } from '../events';
 import { RunQueue } from './queue';
-import { logActivations } from '../analysis/activation-log';
+import { logActivations, modelDirHash } from '../analysis/activation-log';
 
 const root = path.resolve(__dirname, '../..');
 const CORPUS = path.join(root, 'fixtures/corpus/wordnet-noun-glosses.txt');
@@ -40,6 +40,8 @@ describe('activation logging during a run', () => {
     const run = getRun(db, id)!;
     expect(run.status, run.error ?? '').toBe('finished');
     expect(run.checkpoints.map((c) => [c.step, c.phase])).toEqual([[0, 'start'], [2, 'clm'], [4, 'clm']]);
+    // One weights hash everywhere: the same as a directory registered for analysis.
+    for (const c of run.checkpoints) expect(c.sha256).toBe(modelDirHash(c.path));
     const probeSetId = db.prepare('SELECT id FROM probe_sets').pluck().get() as number;
     for (const c of run.checkpoints) {
       expect(activationLayers(db, c.id, probeSetId, 'mean')).toEqual([0, 1, 2, 3, 4]);

@@ -1,7 +1,6 @@
 // Turning the runner's NDJSON event stream into database rows and UI events. Step metrics are
 // buffered and written in one transaction per flush (a step every few ms would otherwise cost a
 // transaction each).
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { RunEventSchema, type RunEvent as RunnerEvent } from '../../native-runner/protocol';
@@ -12,6 +11,7 @@ import { setRunProgress } from '../store/runs';
 import { putActivations } from '../store/activations';
 import { ensureProbeSet } from '../store/probe-sets';
 import { readActivationDir } from '../../native-runner/activations/store-files';
+import { modelDirHash } from '../analysis/activation-log';
 import type { RunEventBus } from '../events';
 
 /** Metric names for the per-layer gradient norms: [embeddings, layer 0 .. L-1, head]. */
@@ -21,8 +21,9 @@ export function layerGradNormNames(count: number): string[] {
   );
 }
 
-export function fileSha256(file: string): string {
-  return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+/** The checkpoints table's sha256: the same weights hash as directories registered for analysis. */
+function weightsHash(modelDir: string): string {
+  return fs.existsSync(path.join(modelDir, 'model.safetensors')) ? modelDirHash(modelDir) : '';
 }
 
 export interface IngestOutcome {
@@ -76,8 +77,7 @@ export class RunIngest {
       }
       case 'checkpoint': {
         this.flush();
-        const weights = path.join(e.path, 'model.safetensors');
-        const sha = fs.existsSync(weights) ? fileSha256(weights) : '';
+        const sha = weightsHash(e.path);
         const abs = path.resolve(e.path);
         const exists = this.db.prepare('SELECT id FROM checkpoints WHERE path = ?').pluck().get(abs);
         if (exists === undefined) addCheckpoint(this.db, { runId, step: e.step, phase: e.phase, path: abs, sha256: sha });
@@ -111,8 +111,7 @@ export class RunIngest {
     let ckpt = this.db.prepare('SELECT id FROM checkpoints WHERE path = ?').pluck().get(modelDir) as number | undefined;
     if (ckpt === undefined) {
       // The starting model has no checkpoint event of its own.
-      const weights = path.join(modelDir, 'model.safetensors');
-      ckpt = addCheckpoint(this.db, { runId: this.runId, step: e.step, phase: e.phase, path: modelDir, sha256: fs.existsSync(weights) ? fileSha256(weights) : '' });
+      ckpt = addCheckpoint(this.db, { runId: this.runId, step: e.step, phase: e.phase, path: modelDir, sha256: weightsHash(modelDir) });
     }
     const probeSetId = ensureProbeSet(this.db, { name: path.basename(meta.probe_path).replace(/\.[^.]+$/, ''), sha256: meta.probe_sha256, nTexts: meta.texts, path: meta.probe_path });
     putActivations(this.db, ckpt, probeSetId, sets);
