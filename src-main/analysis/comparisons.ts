@@ -17,20 +17,9 @@ export interface ModelSource {
   probeSetId: number;
 }
 
-export interface ModelInfo {
-  checkpointId: number;
-  path: string;
-  sha256: string;
-  runId: number | null;
-  step: number | null;
-  phase: string | null;
-}
-
-export interface RegionValue {
-  region: string; // low / mid / deep / all
-  layers: number[]; // transformer layer indices
-  mean: number | null;
-}
+// The result shapes cross the API: they are defined once, with the wire types the renderer uses.
+import type { CompareResult, LayerInterval, ModelInfo, RegionValue } from '../common/analysis-types';
+export type { ModelInfo, RegionValue };
 
 export interface CompareRequest {
   a: ModelSource;
@@ -45,39 +34,8 @@ export interface CompareRequest {
   force?: boolean; // recompute even if cached
 }
 
-export interface LayerInterval {
-  layer: number;
-  cka: Interval;
-  divergence: Interval;
-  /**
-   * Mean divergence over the replicates minus the full-set divergence. Linear CKA is biased upward
-   * on few distinct examples, and a resample holds only ~63% distinct ones (the rest duplicates), so
-   * replicates see systematically higher CKA: on real activations this shift can exceed the interval's
-   * half-width, and the percentile interval then misses the estimate. Reported so that it is seen.
-   */
-  divergenceShift: number;
-  controlDivergence?: Interval;
-  ratio?: { estimate: number | null; lo: number | null; hi: number | null };
-}
-
-export interface CompareResult {
-  a: ModelInfo;
-  b: ModelInfo;
-  control?: { a: ModelInfo; b: ModelInfo };
-  probeSet: { id: number; name: string; sha256: string };
-  pooling: Pooling;
-  examples: number;
-  measure: 'linear' | 'debiased';
-  layers: number[]; // hidden-state indices (0 = embedding output)
-  cka: number[];
-  divergence: number[]; // d_l = 1 − CKA
-  controlDivergence?: number[];
-  ratio?: (number | null)[]; // null where the control divergence is 0
-  regions: { divergence: RegionValue[]; controlDivergence?: RegionValue[]; ratio?: RegionValue[] } | null;
-  cross?: { rows: number[]; cols: number[]; cka: number[][] }; // cka[i][j] = CKA(A layer rows[i], B layer cols[j])
-  bootstrap?: { reps: number; seed: number; level: number; layers: LayerInterval[] };
-  cached: { sameLayer: boolean; control?: boolean; cross?: boolean; bootstrap?: boolean };
-}
+// LayerInterval and CompareResult are wire types (src-main/common/analysis-types.ts), defined once.
+export type { CompareResult, LayerInterval };
 
 export function modelInfo(l: LoadedActivations): ModelInfo {
   const c = l.checkpoint;

@@ -24,13 +24,27 @@ export interface Interval {
   hi: number;
 }
 
+export interface LayerInterval {
+  layer: number;
+  cka: Interval;
+  divergence: Interval;
+  /**
+   * Mean replicate divergence minus the full-set divergence. A resample holds only ~63% distinct
+   * examples and linear CKA is biased upward on fewer distinct ones, so replicates are shifted; the
+   * intervals are re-centred on the estimate (bootstrap.ts) and the shift is reported here.
+   */
+  divergenceShift: number;
+  controlDivergence?: Interval;
+  ratio?: { estimate: number | null; lo: number | null; hi: number | null };
+}
+
 export interface CompareResult {
   a: ModelInfo;
   b: ModelInfo;
   control?: { a: ModelInfo; b: ModelInfo };
   probeSet: { id: number; name: string; sha256: string };
   pooling: PoolingName;
-  examples: number;
+  examples: number;   // probe texts (rows per layer)
   measure: 'linear' | 'debiased';
   layers: number[];           // hidden-state indices (0 = embedding output)
   cka: number[];
@@ -39,10 +53,7 @@ export interface CompareResult {
   ratio?: (number | null)[];
   regions: { divergence: RegionValue[]; controlDivergence?: RegionValue[]; ratio?: RegionValue[] } | null;
   cross?: { rows: number[]; cols: number[]; cka: number[][] };
-  bootstrap?: {
-    reps: number; seed: number; level: number;
-    layers: { layer: number; cka: Interval; divergence: Interval; controlDivergence?: Interval; ratio?: { estimate: number | null; lo: number | null; hi: number | null } }[];
-  };
+  bootstrap?: { reps: number; seed: number; level: number; layers: LayerInterval[] };
   cached: { sameLayer: boolean; control?: boolean; cross?: boolean; bootstrap?: boolean };
 }
 
