@@ -22,6 +22,9 @@ import { listComparable } from './analysis/comparable';
 import { compareStored } from './analysis/comparisons';
 import { trajectory } from './analysis/trajectory';
 import { probeStored } from './analysis/probe-stored';
+import { gradNormSummary } from './analysis/grad-norms';
+import { driftBetweenDirs } from './analysis/model-drift';
+import { modelDirOf, runActivationDefaults, transplantModel } from './analysis/service';
 import { StudyService } from './study/service';
 
 export type Services = { [M in Method]: (input: never) => Promise<ApiOutputs[M]> };
@@ -146,6 +149,23 @@ export function createServices(ctx: ServiceContext) {
     },
     async probe(input: { checkpointId: number; probeSetId: number; pooling?: 'mean' | 'cls' | 'tokens'; labelSets?: string[] }): Promise<ApiOutputs['probe']> {
       return analysisCall(() => probeStored(db, input));
+    },
+    async gradNorms(input: { runId: number }): Promise<ApiOutputs['gradNorms']> {
+      existing(input.runId);
+      return gradNormSummary(db, input.runId);
+    },
+    async weightDrift(input: { checkpointId: number; refCheckpointId: number }): Promise<ApiOutputs['weightDrift']> {
+      return analysisCall(() => driftBetweenDirs(db, modelDirOf(db, input.checkpointId), modelDirOf(db, input.refCheckpointId)));
+    },
+    async transplant(input: { a: number; b: number; group: 'low' | 'mid' | 'deep'; probeSetId: number; pooling?: 'mean' | 'cls' | 'tokens'; tokenizer?: string }): Promise<ApiOutputs['transplant']> {
+      return analysisCall(async () => {
+        const probe = db.prepare('SELECT path FROM probe_sets WHERE id = ?').pluck().get(input.probeSetId) as string | null | undefined;
+        if (!probe) throw new Error(`probe set ${input.probeSetId} has no recorded file to run the transplanted model on`);
+        const out = path.join(ctx.workspaceDir, 'transplants', `${input.group}-from-${input.a}-into-${input.b}`);
+        const runOfB = db.prepare('SELECT run_id FROM checkpoints WHERE id = ?').pluck().get(input.b) as number | null | undefined;
+        const tokenizer = input.tokenizer ?? runActivationDefaults(db, runOfB ?? null).tokenizer;
+        return transplantModel(db, { a: modelDirOf(db, input.a), b: modelDirOf(db, input.b), out, group: input.group, probe, pooling: input.pooling, tokenizer });
+      });
     },
     async demoAssets(): Promise<ApiOutputs['demoAssets']> {
       return demoAssets();

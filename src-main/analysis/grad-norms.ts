@@ -5,28 +5,9 @@
 import type { Db } from '../store/db';
 import { metricNames, metricSeries } from '../store/metrics';
 
-export interface GradNormStats {
-  name: string; // metric name
-  group: 'embeddings' | 'layer' | 'head' | 'total';
-  layer: number | null; // transformer layer index for group 'layer'
-  count: number; // steps with a finite value
-  nonFinite: number; // steps whose norm was NaN/Infinity (stored as NULL)
-  mean: number | null;
-  rms: number | null;
-  min: number | null;
-  max: number | null;
-  first: number | null;
-  last: number | null;
-}
-
-export interface PhaseGradNorms {
-  idx: number;
-  name: string;
-  objective: 'mlm' | 'clm';
-  firstStep: number | null;
-  lastStep: number | null;
-  norms: GradNormStats[]; // embeddings, layers in order, head, total
-}
+// Result shapes are the API's wire types (src-main/common/analysis-types.ts).
+import type { GradNormStats, PhaseGradNorms } from '../common/analysis-types';
+export type { GradNormStats, PhaseGradNorms };
 
 function classify(name: string): { group: GradNormStats['group']; layer: number | null; order: number } | null {
   if (name === 'grad_norm') return { group: 'total', layer: null, order: 1e9 + 1 };

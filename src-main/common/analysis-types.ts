@@ -100,3 +100,54 @@ export interface ComparableCheckpoint {
   /** Freeze masks of the run's phases (layer indices frozen), to draw on the layer axis. */
   frozen: { phase: string; layers: number[] }[];
 }
+
+export interface GradNormStats {
+  name: string;               // metric name
+  group: 'embeddings' | 'layer' | 'head' | 'total';
+  layer: number | null;       // transformer layer index for group 'layer'
+  count: number;              // steps with a finite value
+  nonFinite: number;          // steps whose norm was NaN/Infinity (stored as NULL)
+  mean: number | null;
+  rms: number | null;
+  min: number | null;
+  max: number | null;
+  first: number | null;
+  last: number | null;
+}
+
+/** Per-layer gradient-norm statistics of one phase of a run. */
+export interface PhaseGradNorms {
+  idx: number;
+  name: string;
+  objective: 'mlm' | 'clm';
+  firstStep: number | null;
+  lastStep: number | null;
+  norms: GradNormStats[];     // embeddings, layers in order, head, total
+}
+
+/** Relative Frobenius change of each layer's weights against a reference checkpoint. */
+export interface DriftResult {
+  model: { path: string; sha256: string };
+  ref: { path: string; sha256: string };
+  rows: { group: string; layer: number | null; change: number; refNorm: number; relative: number }[];
+  cached: boolean;
+}
+
+export interface TransplantInfo {
+  out: string;
+  sha256: string;
+  layers: number[];           // transformer layers taken from A
+  embeddings: boolean;
+  head: boolean;
+  fromA: number;              // tensors taken from A
+  fromB: number;              // tensors taken from B
+  a: { path: string; sha256: string };
+  b: { path: string; sha256: string };
+}
+
+export interface TransplantResult {
+  transplant: TransplantInfo;
+  checkpointId: number;
+  divergence?: { layers: number[]; fromA: number[]; fromB: number[] };
+  probes?: ProbeResult;
+}

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { RUN_STATUSES } from './types';
 import type { MethodName } from './methods';
-import type { ComparableCheckpoint, CompareResult, ProbeResult, TrajectoryResult } from './analysis-types';
+import type { ComparableCheckpoint, CompareResult, DriftResult, PhaseGradNorms, ProbeResult, TrajectoryResult, TransplantResult } from './analysis-types';
 import type { StudyStatus } from './study-types';
 import type { DemoAssets, ExportedFigure, LogLine, ConfigCheck, MetricSeries, RunDetail, RunEvent, RunSummary, WorkspaceInfo } from './types';
 
@@ -85,6 +85,23 @@ export const contract = {
   probe: {
     input: z.object({ checkpointId: z.number().int().positive(), probeSetId: z.number().int().positive(), pooling: pooling.optional(), labelSets: z.array(z.string().min(1)).optional() }).strict(),
   },
+  /** Per-layer gradient-norm statistics of each phase of a run (the paper's dense-supervision argument). */
+  gradNorms: { input: z.object({ runId: z.number().int().positive() }).strict() },
+  /** Relative weight change per layer of a checkpoint against a reference checkpoint. */
+  weightDrift: { input: z.object({ checkpointId: z.number().int().positive(), refCheckpointId: z.number().int().positive() }).strict() },
+  /** Layer group of A put into B (the paper's transplant test): a new model, its activations and probes. */
+  transplant: {
+    input: z
+      .object({
+        a: z.number().int().positive(),
+        b: z.number().int().positive(),
+        group: z.enum(['low', 'mid', 'deep']),
+        probeSetId: z.number().int().positive(),
+        pooling: pooling.optional(),
+        tokenizer: z.string().min(1).optional(), // default: B's run's tokenizer, or tokenizer.json in B's directory
+      })
+      .strict(),
+  },
   /** The built-in demo's model, tokenizer, corpora and probe sets (for the run form's defaults). */
   demoAssets: { input: empty },
   /** A run's event log (runner events and errors), most recent `tail` lines. */
@@ -127,6 +144,9 @@ export interface ApiOutputs {
   compare: CompareResult;
   trajectory: TrajectoryResult;
   probe: ProbeResult;
+  gradNorms: PhaseGradNorms[];
+  weightDrift: DriftResult;
+  transplant: TransplantResult;
   runLog: LogLine[];
   listFigures: ExportedFigure[];
   startStudy: StudyStatus;

@@ -19,6 +19,9 @@ export const METHOD_NAMES = [
   'compare',
   'trajectory',
   'probe',
+  'gradNorms',
+  'weightDrift',
+  'transplant',
   'startStudy',
   'studyStatus',
 ] as const;

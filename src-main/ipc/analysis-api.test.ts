@@ -72,3 +72,29 @@ describe('analysis calls', () => {
     }
   });
 });
+
+describe('drift and transplant calls', () => {
+  it('weightDrift reports every layer, zero against itself', async () => {
+    const r = (await dispatch(services, 'weightDrift', { checkpointId: ids.a.checkpointId, refCheckpointId: ids.b.checkpointId })) as { ok: boolean; value: { rows: { group: string; relative: number }[] } };
+    expect(r.ok, JSON.stringify(r)).toBe(true);
+    expect(r.value.rows.map((x) => x.group)).toEqual(['layer 0', 'layer 1', 'layer 2', 'layer 3', 'embeddings', 'head', 'all']);
+    expect(r.value.rows.every((x) => x.relative > 0)).toBe(true);
+    const self = (await dispatch(services, 'weightDrift', { checkpointId: ids.a.checkpointId, refCheckpointId: ids.a.checkpointId })) as { value: { rows: { relative: number }[] } };
+    expect(self.value.rows.every((x) => x.relative === 0)).toBe(true);
+  });
+
+  it('transplant puts a layer group of A into B, logs its activations and probes it', async () => {
+    const r = (await dispatch(services, 'transplant', { a: ids.a.checkpointId, b: ids.b.checkpointId, group: 'mid', probeSetId: ids.a.probeSetId, tokenizer: DEMO_TOKENIZER })) as {
+      ok: boolean; value: { transplant: { layers: number[]; out: string }; divergence: { fromA: number[]; fromB: number[] }; probes?: { tasks: unknown[] } };
+    };
+    expect(r.ok, JSON.stringify(r)).toBe(true);
+    expect(r.value.transplant.layers).toEqual([1, 2]); // tiny (4 layers): mid = layers 1-2
+    expect(r.value.transplant.out).toBe(path.join(dir, 'ws', 'transplants', `mid-from-${ids.a.checkpointId}-into-${ids.b.checkpointId}`));
+    // Below the transplanted group the model is B: hidden states 0 (embeddings) and 1 (layer 0) equal B's.
+    expect(r.value.divergence.fromB[0]).toBeCloseTo(0, 10);
+    expect(r.value.divergence.fromB[1]).toBeCloseTo(0, 10);
+    expect(r.value.probes?.tasks.length).toBeGreaterThan(0);
+    const bad = await dispatch(services, 'transplant', { a: ids.a.checkpointId, b: 999, group: 'low', probeSetId: ids.a.probeSetId });
+    expect(bad).toMatchObject({ ok: false });
+  });
+});
