@@ -46,20 +46,22 @@ function parseArgs(argv: string[]): Args {
 export function loadRunConfig(path: string): { config: RunConfig; hfConfig: ModernBertConfig | null } {
   let raw: Record<string, unknown>;
   try { raw = JSON.parse(readFileSync(path, 'utf8')); } catch (e) { throw new Error(`${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `not valid JSON (${(e as Error).message})`}`); }
-  let config = parseRunConfig(raw, { source: path });
   const base = dirname(resolve(path));
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
-  config = {
+  const withAbsolutePaths = (config: RunConfig): RunConfig => ({
     ...config,
     model: typeof config.model === 'string' ? config.model : { hf_dir: abs(config.model.hf_dir) },
     init_from: config.init_from && abs(config.init_from),
     data: { ...config.data, corpus: config.data.corpus.map(abs), held_out: config.data.held_out.map(abs),
       tokenizer: config.data.tokenizer && abs(config.data.tokenizer), cache_dir: config.data.cache_dir && abs(config.data.cache_dir) },
     probe_set: config.probe_set && { ...config.probe_set, path: abs(config.probe_set.path), tokenizer: config.probe_set.tokenizer && abs(config.probe_set.tokenizer) },
-  };
+  });
+  const config = withAbsolutePaths(parseRunConfig(raw, { source: path }));
   if (typeof config.model === 'string') return { config, hfConfig: null };
+  // Cross-field checks need the real depth and max positions: parse the file's config again (the raw
+  // one: a normalised config is not valid input) with the HF directory's facts.
   const hfConfig = readModelConfig(config.model.hf_dir);
-  return { config: parseRunConfig(config, { source: path, model: hfConfig }), hfConfig }; // cross-field checks with the real depth
+  return { config: withAbsolutePaths(parseRunConfig(raw, { source: path, model: hfConfig })), hfConfig };
 }
 
 function modelConfigFor(cfg: RunConfig, hf: ModernBertConfig | null, data: RunData): ModernBertConfig {
