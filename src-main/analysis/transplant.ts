@@ -14,6 +14,7 @@ import { parameterSpecs } from '../../native-runner/model/params';
 import { LAYER_GROUP_NAMES, layerGroup } from '../../native-runner/train/recipes';
 import type { LayerGroupName } from '../../native-runner/train/recipes';
 import { modelDirHash } from './activation-log';
+import type { TransplantInfo } from '../common/analysis-types';
 
 export interface TransplantRequest {
   a: string; // donor directory: the transplanted parts come from here
@@ -25,17 +26,8 @@ export interface TransplantRequest {
   head?: boolean; // also take final_norm, head.* and decoder.bias from A
 }
 
-export interface TransplantResult {
-  out: string;
-  sha256: string; // of the new weights (modelDirHash)
-  layers: number[]; // transformer layers taken from A
-  embeddings: boolean;
-  head: boolean;
-  fromA: number; // tensors taken from A
-  fromB: number; // tensors taken from B
-  a: { path: string; sha256: string };
-  b: { path: string; sha256: string };
-}
+// What a transplant wrote: the API's wire type (src-main/common/analysis-types.ts), defined once.
+export type TransplantResult = TransplantInfo;
 
 /** Config fields that change the computation: A and B must agree on all of them. */
 const ARCHITECTURE_FIELDS = [

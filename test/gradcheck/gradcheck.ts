@@ -10,6 +10,7 @@ import * as ort from 'onnxruntime-node';
 import { gradients } from '../../native-runner/graph/autodiff';
 import { Graph, numel, type Value } from '../../native-runner/graph/builder';
 import { mul, reduceSum } from '../../native-runner/graph/index';
+import { mulberry32 } from '../../native-runner/model/init';
 
 export interface CheckInput {
   name: string;
@@ -30,17 +31,8 @@ export interface GradCheckOptions {
   seed?: number;
 }
 
-/** Deterministic PRNG (mulberry32) for test data. */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG for test data (the model init's mulberry32). */
+export const rng = mulberry32;
 
 export function randn(rand: () => number, n: number, std = 1): Float64Array {
   const out = new Float64Array(n);
