@@ -1,0 +1,37 @@
+// The CLM-detour study from the Runs page, one click, at the tiny scale: progress, then the results
+// (headline, region / score / transplant tables, figures) and the report, downloadable here.
+import path from 'node:path';
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { expect, test } from '@playwright/test';
+import { startServe, type ServeHandle } from './serve-fixture';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+let serve: ServeHandle;
+test.beforeAll(async () => {
+  serve = await startServe();
+});
+test.afterAll(async () => {
+  await serve.stop();
+});
+
+test('one click runs the study and shows its results and report', async ({ page }) => {
+  test.setTimeout(600_000);
+  await page.goto(serve.url);
+  const panel = page.getByTestId('study-panel');
+  await panel.getByTestId('study-scale').selectOption('tiny');
+  await panel.getByTestId('study-start').click();
+  await expect(panel.getByTestId('study-stage')).toBeVisible();
+  // The six runs are queued in this workspace like any other run.
+  await expect(page.getByTestId('runs-table').locator('tbody tr')).toHaveCount(6, { timeout: 120_000 });
+  const results = panel.getByTestId('study-results');
+  await expect(results).toBeVisible({ timeout: 540_000 });
+  await expect(results.locator('table').first().locator('tbody tr')).toHaveText([/^low/, /^mid/, /^deep/, /^all/]);
+  await expect(page.getByTestId('run-row-status')).toHaveText(Array(6).fill('finished'));
+  await results.getByRole('button', { name: /Show the \d+ figures/ }).click();
+  await expect(results.locator('figure svg').first()).toBeVisible();
+  await page.screenshot({ path: path.join(root, 'docs/images/study-panel.png'), fullPage: true });
+  const [dl] = await Promise.all([page.waitForEvent('download'), results.getByRole('link', { name: 'PDF' }).click()]);
+  const pdf = fs.readFileSync((await dl.path())!);
+  expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+});
