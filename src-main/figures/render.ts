@@ -1,10 +1,9 @@
 // Figure spec -> SVG (the shared d3 chart code on a linkedom DOM) -> PNG (resvg) / PDF (pdfkit).
 import { parseHTML } from 'linkedom';
 import { Resvg } from '@resvg/resvg-js';
-import PDFDocument from 'pdfkit';
-import SVGtoPDF from 'svg-to-pdfkit';
 import { renderFigure, figureSizePt, parseFigureSpec, type FigureSpec } from '../common/charts';
 import { FONT_FILES } from './fonts';
+import { drawSvg, newPdf } from './pdf';
 
 /** Render a spec to a standalone SVG document (string), exactly as the renderer draws it. */
 export function renderSvg(spec: FigureSpec): string {
@@ -27,26 +26,8 @@ export function svgToPng(svg: string, spec: FigureSpec, dpi: number): Buffer {
 /** Vector PDF of the figure's exact size, fonts embedded (subset) by pdfkit. */
 export function svgToPdf(svg: string, spec: FigureSpec): Promise<Buffer> {
   const { width, height } = figureSizePt(spec.options);
-  const doc = new PDFDocument({ size: [width, height], margin: 0, autoFirstPage: true, info: { Title: spec.options.title ?? 'figure', Producer: 'Encoder Workbench', Creator: 'Encoder Workbench' } });
-  doc.registerFont('DejaVuSans', FONT_FILES.regular);
-  doc.registerFont('DejaVuSans-Bold', FONT_FILES.bold);
-  doc.registerFont('DejaVuSans-Oblique', FONT_FILES.italic);
-  doc.registerFont('DejaVuSans-BoldOblique', FONT_FILES.boldItalic);
-  const chunks: Buffer[] = [];
-  doc.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
-  // svg-to-pdfkit scales "pt" lengths again; with assumePt the root's unitless size is already points.
-  const unitless = svg.replace(/<svg[^>]*>/, (root) => root.replace(/ (width|height)="([\d.]+)pt"/g, ' $1="$2"'));
-  SVGtoPDF(doc, unitless, 0, 0, {
-    assumePt: true,
-    width,
-    height,
-    fontCallback: (_family: string, bold: boolean, italic: boolean) =>
-      bold && italic ? 'DejaVuSans-BoldOblique' : bold ? 'DejaVuSans-Bold' : italic ? 'DejaVuSans-Oblique' : 'DejaVuSans',
-  });
+  const { doc, done } = newPdf({ size: [width, height], margin: 0, autoFirstPage: true, info: { Title: spec.options.title ?? 'figure' } });
+  drawSvg(doc, svg, 0, 0, width, height);
   doc.end();
   return done;
 }

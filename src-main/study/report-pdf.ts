@@ -1,15 +1,13 @@
 // The study report as a PDF (pdfkit, DejaVu fonts embedded): the same text, figures (vector, through
 // svg-to-pdfkit like every exported figure) and tables as the HTML report; configs are left to the
 // HTML and the run folders.
-import PDFDocument from 'pdfkit';
-import SVGtoPDF from 'svg-to-pdfkit';
 import { figureSizePt, parseFigureSpec } from '../common/charts';
-import { FONT_FILES } from '../figures/fonts';
+import { drawSvg, newPdf, type PdfDoc } from '../figures/pdf';
 import type { ReportModel } from './report-model';
 import type { ReportTable } from './report-tables';
 
 const MARGIN = 50;
-type Doc = InstanceType<typeof PDFDocument>;
+type Doc = PdfDoc;
 
 function ensureSpace(doc: Doc, height: number): void {
   if (doc.y + height > doc.page.height - MARGIN) doc.addPage();
@@ -59,28 +57,13 @@ function figure(doc: Doc, m: ReportModel, name: string): void {
   ensureSpace(doc, height + 40);
   const x = MARGIN + (doc.page.width - 2 * MARGIN - width) / 2;
   const y = doc.y;
-  // svg-to-pdfkit scales "pt" lengths again; with assumePt the root's unitless size is already points.
-  const svg = f.svg.replace(/<svg[^>]*>/, (root) => root.replace(/ (width|height)="([\d.]+)pt"/g, ' $1="$2"'));
-  SVGtoPDF(doc, svg, x, y, {
-    assumePt: true, width, height,
-    fontCallback: (_family: string, bold: boolean, italic: boolean) => (bold && italic ? 'BoldOblique' : bold ? 'Bold' : italic ? 'Oblique' : 'Regular'),
-  });
+  drawSvg(doc, f.svg, x, y, width, height);
   doc.y = y + height + 4;
   doc.font('Regular').fontSize(7.5).fillColor('#333333').text(`${f.title}. ${f.caption}`, MARGIN, doc.y, { width: doc.page.width - 2 * MARGIN }).fillColor('black').moveDown(0.8);
 }
 
 export function reportPdf(m: ReportModel): Promise<Buffer> {
-  const doc = new PDFDocument({ size: 'A4', margin: MARGIN, info: { Title: m.title, Producer: 'Encoder Workbench', Creator: 'Encoder Workbench' } });
-  doc.registerFont('Regular', FONT_FILES.regular);
-  doc.registerFont('Bold', FONT_FILES.bold);
-  doc.registerFont('Oblique', FONT_FILES.italic);
-  doc.registerFont('BoldOblique', FONT_FILES.boldItalic);
-  const chunks: Buffer[] = [];
-  doc.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
+  const { doc, done } = newPdf({ size: 'A4', margin: MARGIN, info: { Title: m.title } });
   const tables = Object.fromEntries(m.tables.map((t) => [t.id, t]));
   const width = doc.page.width - 2 * MARGIN;
   doc.font('Bold').fontSize(16).text(m.title, MARGIN, MARGIN, { width });

@@ -5,29 +5,23 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
-import { startServe, type ServeHandle } from './serve-fixture';
+import { useServe } from './serve-fixture';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-let serve: ServeHandle;
-test.beforeAll(async () => {
-  serve = await startServe();
-});
-test.afterAll(async () => {
-  await serve.stop();
-});
+const served = useServe();
 
 test('compare two runs layer by layer, see the trajectory and probes', async ({ page }) => {
-  const probe = path.join(serve.workspace, 'probe.jsonl');
+  const probe = path.join(served.current.workspace, 'probe.jsonl');
   const texts = ['inflammation of the liver', 'a bone of the forearm', 'a drug that relieves pain', 'the heart muscle', 'a disease of the lungs', 'a fever with chills',
     'a small boat', 'a wooden chair', 'a song for children', 'a tall building', 'a quick game of cards', 'a long road trip'];
   fs.writeFileSync(probe, texts.map((t, i) => JSON.stringify({ id: String(i), text: t, word: `w${i % 6}`, domain: i < 6 ? 'bio' : 'general' })).join('\n') + '\n');
   const base = (seed: number, freeze: unknown) => ({
     model: 'tiny', seed, seq_len: 32, batch_size: 4, checkpoint_every: 5,
-    data: { corpus: path.join(root, 'fixtures/corpus/wordnet-noun-glosses.txt'), tokenizer: path.join(root, 'fixtures/demo-tokenizer'), cache_dir: path.join(serve.workspace, 'cache') },
+    data: { corpus: path.join(root, 'fixtures/corpus/wordnet-noun-glosses.txt'), tokenizer: path.join(root, 'fixtures/demo-tokenizer'), cache_dir: path.join(served.current.workspace, 'cache') },
     phases: [{ name: 'clm', objective: 'clm', steps: 10, lr: { peak: 3e-3, warmup: 2, shape: 'constant' }, freeze }],
     probe_set: { path: probe, poolings: ['mean'], batch_size: 6 },
   });
-  await page.goto(serve.url);
+  await page.goto(served.current.url);
   for (const [name, seed, freeze] of [['detour', 1, 'none'], ['detour frozen low', 1, { layers: [0, 1] }], ['detour seed 2', 2, 'none']] as const) {
     const r = await page.evaluate(async (body) => (await fetch('/api/createRun', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })).json(), { config: base(seed, freeze), name });
     expect(r.ok, JSON.stringify(r)).toBe(true);

@@ -7,17 +7,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DOMParser } from 'linkedom';
 import { expect, test, type Page } from '@playwright/test';
-import { startServe, type ServeHandle } from './serve-fixture';
+import { useServe } from './serve-fixture';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const shots = path.join(root, 'docs/images');
-let serve: ServeHandle;
-test.beforeAll(async () => {
-  serve = await startServe();
-});
-test.afterAll(async () => {
-  await serve.stop();
-});
+const served = useServe();
 
 async function shot(page: Page, name: string) {
   await page.evaluate(() => window.scrollTo(0, 0));
@@ -28,13 +22,13 @@ test('from an empty workspace to an exported CKA heatmap', async ({ page }) => {
   test.setTimeout(600_000);
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  const probe = path.join(serve.workspace, 'bio-probe.jsonl');
+  const probe = path.join(served.current.workspace, 'bio-probe.jsonl');
   const texts = ['inflammation of the liver', 'a bone of the forearm', 'a drug that relieves pain', 'the muscle of the heart', 'a disease of the lungs',
     'a fever with chills', 'a small boat with oars', 'a wooden chair', 'a song for children', 'a tall office building', 'a game of cards', 'a long road'];
   fs.writeFileSync(probe, texts.map((t, i) => JSON.stringify({ id: String(i), text: t, word: `w${i}`, domain: i < 6 ? 'bio' : 'general' })).join('\n') + '\n');
 
   // 1. A new workspace: the Runs page says how to start.
-  await page.goto(serve.url);
+  await page.goto(served.current.url);
   await expect(page.getByTestId('runs-empty')).toBeVisible();
   await shot(page, '1-runs-empty');
 
@@ -95,7 +89,7 @@ test('from an empty workspace to an exported CKA heatmap', async ({ page }) => {
   await panel.getByTestId('export-run').click();
   await expect(panel.getByTestId('export-result')).toContainText('.pdf');
   const name = (await panel.getByLabel('File name').inputValue()).trim();
-  const dir = path.join(serve.workspace, 'figures');
+  const dir = path.join(served.current.workspace, 'figures');
   const svg = fs.readFileSync(path.join(dir, `${name}.svg`), 'utf8');
   const doc = new DOMParser().parseFromString(svg.replace(/^<\?xml[^>]*>\s*/, ''), 'image/svg+xml');
   expect(doc.documentElement.tagName.toLowerCase()).toBe('svg');

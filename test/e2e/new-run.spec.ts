@@ -5,25 +5,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test, type Page } from '@playwright/test';
-import { startServe, type ServeHandle } from './serve-fixture';
+import { useServe } from './serve-fixture';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const corpus = path.join(root, 'fixtures/corpus/wordnet-noun-glosses.txt');
 const tokenizer = path.join(root, 'fixtures/demo-tokenizer');
 const shots = path.join(root, 'docs/images');
 
-let serve: ServeHandle;
-test.beforeAll(async () => {
-  serve = await startServe();
-});
-test.afterAll(async () => {
-  await serve.stop();
-});
+const served = useServe();
 
 async function openForm(page: Page, errors: string[]): Promise<void> {
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  await page.goto(serve.url);
+  await page.goto(served.current.url);
   await page.getByRole('navigation').getByRole('link', { name: 'New run' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'New run' })).toBeVisible();
   await expect(page.getByTestId('new-run-form')).toBeVisible();
@@ -144,7 +138,7 @@ test('a 2×2 sweep is listed, saved and reloaded exactly, launched, and all four
   expect(doc.base).toMatchObject({ model: 'tiny', data: { corpus, tokenizer }, seq_len: 32, batch_size: 4 });
   await page.getByTestId('seeds').fill('5, 6');
   await expect(rows).toHaveCount(8);
-  const file = path.join(serve.workspace, 'sweep.json');
+  const file = path.join(served.current.workspace, 'sweep.json');
   fs.writeFileSync(file, saved);
   await page.getByTestId('load-file').setInputFiles(file);
   await expect(page.getByTestId('seeds')).toHaveValue('1');

@@ -4,19 +4,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
-import { startServe, type ServeHandle } from './serve-fixture';
+import { useServe } from './serve-fixture';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-let serve: ServeHandle;
-test.beforeAll(async () => {
-  serve = await startServe();
-});
-test.afterAll(async () => {
-  await serve.stop();
-});
+const served = useServe();
 
 test('a run trains, shows its curves live, and its loss chart exports as a figure', async ({ page }) => {
-  await page.goto(serve.url);
+  await page.goto(served.current.url);
   await expect(page.getByTestId('runs-empty')).toBeVisible();
   // Queue a tiny CLM-detour-shaped run through the same API the form uses (cookie from the page).
   const config = {
@@ -52,7 +46,7 @@ test('a run trains, shows its curves live, and its loss chart exports as a figur
   await loss.getByTestId('export-run').click();
   const result = loss.getByTestId('export-result');
   await expect(result).toContainText(`run${created.value.id}-loss.pdf`);
-  const figures = path.join(serve.workspace, 'figures');
+  const figures = path.join(served.current.workspace, 'figures');
   for (const ext of ['svg', 'pdf', 'png', 'spec.json']) expect(fs.existsSync(path.join(figures, `run${created.value.id}-loss.${ext}`))).toBe(true);
   const [download] = await Promise.all([page.waitForEvent('download'), result.getByRole('link', { name: `run${created.value.id}-loss.svg` }).click()]);
   expect(download.suggestedFilename()).toBe(`run${created.value.id}-loss.svg`);

@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { test } from '@playwright/test';
 import { fileURLToPath } from 'node:url';
 
 export interface ServeHandle {
@@ -48,4 +49,16 @@ export async function startServe(extraArgs: string[] = []): Promise<ServeHandle>
         child.kill('SIGTERM');
       }),
   };
+}
+
+/** Start browser mode once for the spec file (beforeAll) and stop it after (afterAll). */
+export function useServe(extraArgs: string[] = []): { readonly current: ServeHandle } {
+  const holder: { current: ServeHandle } = { current: undefined as unknown as ServeHandle };
+  test.beforeAll(async () => {
+    holder.current = await startServe(extraArgs);
+  });
+  test.afterAll(async () => {
+    await holder.current?.stop();
+  });
+  return holder;
 }

@@ -2,28 +2,22 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
-import { startServe, type ServeHandle } from './serve-fixture';
+import { useServe } from './serve-fixture';
 
-let serve: ServeHandle;
-test.beforeAll(async () => {
-  serve = await startServe();
-});
-test.afterAll(async () => {
-  await serve.stop();
-});
+const served = useServe();
 
 test('opens on the Runs page with an empty state that says how to start', async ({ page }) => {
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  await page.goto(serve.url);
+  await page.goto(served.current.url);
   await expect(page).toHaveURL(/#\/runs$/);
   await expect(page.getByRole('heading', { level: 1, name: 'Runs' })).toBeVisible();
   const empty = page.getByTestId('runs-empty');
   await expect(empty).toContainText('No runs yet');
   await expect(empty).toContainText('npm run runner -- train');
   // The footer shows the workspace from the real service, i.e. the API call went through.
-  await expect(page.getByTestId('workspace-info')).toContainText(serve.workspace);
+  await expect(page.getByTestId('workspace-info')).toContainText(served.current.workspace);
   await expect(page.getByTestId('workspace-info')).toContainText('browser mode');
   // The token was moved from the address bar into an HttpOnly cookie.
   expect(page.url()).not.toContain('token=');
@@ -32,7 +26,7 @@ test('opens on the Runs page with an empty state that says how to start', async 
 });
 
 test('visits every route from the navigation', async ({ page }) => {
-  await page.goto(serve.url);
+  await page.goto(served.current.url);
   const routes: [string, RegExp, string | null][] = [
     ['New run', /#\/new$/, null],
     ['Compare', /#\/compare$/, 'compare-empty'],
@@ -48,7 +42,7 @@ test('visits every route from the navigation', async ({ page }) => {
 });
 
 test('the navigation is usable from the keyboard', async ({ page }) => {
-  await page.goto(serve.url);
+  await page.goto(served.current.url);
   await expect(page.getByTestId('runs-empty')).toBeVisible();
   await page.getByRole('navigation').getByRole('link', { name: 'Runs' }).focus();
   await page.keyboard.press('Tab');
@@ -57,7 +51,7 @@ test('the navigation is usable from the keyboard', async ({ page }) => {
 });
 
 test('the queue concurrency setting persists in the workspace', async ({ page }) => {
-  await page.goto(serve.url);
+  await page.goto(served.current.url);
   const select = page.getByTestId('concurrency');
   await expect(select).toHaveValue('1');
   await select.selectOption('2');
@@ -67,7 +61,7 @@ test('the queue concurrency setting persists in the workspace', async ({ page })
 });
 
 test('a request without the token is refused', async ({ request }) => {
-  const origin = new URL(serve.url).origin;
+  const origin = new URL(served.current.url).origin;
   const r = await request.get(`${origin}/`);
   expect(r.status()).toBe(401);
   const api = await request.post(`${origin}/api/listRuns`, { data: {} });

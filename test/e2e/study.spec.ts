@@ -4,20 +4,14 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
-import { startServe, type ServeHandle } from './serve-fixture';
+import { useServe } from './serve-fixture';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-let serve: ServeHandle;
-test.beforeAll(async () => {
-  serve = await startServe();
-});
-test.afterAll(async () => {
-  await serve.stop();
-});
+const served = useServe();
 
 test('one click runs the study and shows its results and report', async ({ page }) => {
   test.setTimeout(600_000);
-  await page.goto(serve.url);
+  await page.goto(served.current.url);
   const panel = page.getByTestId('study-panel');
   await panel.getByTestId('study-scale').selectOption('tiny');
   await panel.getByTestId('study-start').click();
