@@ -1,4 +1,4 @@
-// The runner CLI:  npm run runner -- train --config run.json --out DIR [--json] [--resume]
+// The runner CLI:  npm run runner -- train --config run.json --out DIR [--json] [--resume] [--max-threads N]
 //                  npm run runner -- validate --config run.json      (prints the normalised config)
 // One process per run. Its main thread validates everything before writing anything, prepares
 // batches ahead and streams events; the step loop runs in a worker thread (train/worker.ts) because
@@ -23,9 +23,12 @@ import { ProgressBar } from './util/progress';
 import { prepareProbeLogging } from './activations/probe-logging';
 
 const EXIT: Record<RunStatus, number> = { completed: 0, failed: 1, stopped: 2, diverged: 3 };
-const USAGE = 'usage: runner train --config run.json --out DIR [--json] [--resume]\n       runner validate --config run.json';
+const USAGE = 'usage: runner train --config run.json --out DIR [--json] [--resume] [--max-threads N]\n       runner validate --config run.json';
 
-interface Args { command: string; config?: string; out?: string; json: boolean; resume: boolean }
+// --max-threads caps the config's ORT threads for this process only (the queue passes its fair share
+// of the cores when several runs train at once); results do not depend on the thread count, so the
+// config and its hash (which an exact resume checks) stay as they are.
+interface Args { command: string; config?: string; out?: string; json: boolean; resume: boolean; maxThreads?: number }
 
 function parseArgs(argv: string[]): Args {
   const a: Args = { command: argv[0] ?? '', json: false, resume: false };
@@ -33,7 +36,11 @@ function parseArgs(argv: string[]): Args {
     const k = argv[i];
     if (k === '--json') a.json = true;
     else if (k === '--resume') a.resume = true;
-    else if (k === '--config' || k === '--out') { const v = argv[++i]; if (!v) throw new Error(`${k} needs a value\n${USAGE}`); a[k === '--config' ? 'config' : 'out'] = v; }
+    else if (k === '--max-threads') {
+      const v = Number(argv[++i]);
+      if (!Number.isInteger(v) || v < 1) throw new Error(`--max-threads needs an integer >= 1, got ${argv[i] ?? 'nothing'}\n${USAGE}`);
+      a.maxThreads = v;
+    } else if (k === '--config' || k === '--out') { const v = argv[++i]; if (!v) throw new Error(`${k} needs a value\n${USAGE}`); a[k === '--config' ? 'config' : 'out'] = v; }
     else throw new Error(`unknown argument ${k}\n${USAGE}`);
   }
   if (a.command !== 'train' && a.command !== 'validate') throw new Error(USAGE);
@@ -142,10 +149,11 @@ async function train(a: Args): Promise<number> {
     w.postMessage(msg, [msg.inputIds, msg.attentionMask, msg.labels]);
   };
 
-  emit({ type: 'started', total_steps: total, resumed_from_step: startStep, device: config.device, out_dir: out });
+  const threads = Math.min(config.threads, a.maxThreads ?? config.threads);
+  emit({ type: 'started', total_steps: total, resumed_from_step: startStep, device: config.device, out_dir: out, threads });
   if (startStep >= total) { emit({ type: 'finished', status: 'completed', step: startStep }); return 0; }
   const stopFlag = new SharedArrayBuffer(4);
-  const input: WorkerInput = { config, modelConfig, outDir: out, resumeDir, initFrom, stopFlag };
+  const input: WorkerInput = { config, modelConfig, outDir: out, resumeDir, initFrom, stopFlag, threads };
   const { code, eval: isEval } = workerUrlAndOptions();
   const worker = new Worker(code, { eval: isEval, workerData: input });
   const onSignal = () => { if (Atomics.load(new Int32Array(stopFlag), 0)) process.exit(EXIT.stopped); Atomics.store(new Int32Array(stopFlag), 0, 1); };

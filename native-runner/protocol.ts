@@ -281,7 +281,7 @@ export function totalSteps(cfg: RunConfig): number {
 
 const base = { t: z.number() };               // wall-clock ms since the epoch when emitted
 export const RunEventSchema = z.discriminatedUnion('type', [
-  z.object({ ...base, type: z.literal('started'), total_steps: z.number(), resumed_from_step: z.number(), device: z.string(), out_dir: z.string() }),
+  z.object({ ...base, type: z.literal('started'), total_steps: z.number(), resumed_from_step: z.number(), device: z.string(), out_dir: z.string(), threads: z.number().optional() }),
   z.object({
     ...base, type: z.literal('step'),
     step: z.number(),                         // 1-based count of optimizer steps done in the run

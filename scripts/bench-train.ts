@@ -4,7 +4,11 @@
 //   npm run bench:train -- --json       one JSON object per line
 //   options: --steps N (measured steps, default 12), --warmup N (default 3), --only small|big,
 //            --run I (only RUNS[I]), --threads N, --profile DIR (ORT profiling; prints the top ops by time),
-//            --peak (first measure a 2048³ float32 Gemm: the GEMM ceiling of this machine, for comparison)
+//            --peak (first measure a 2048³ float32 Gemm: the GEMM ceiling of this machine, for comparison),
+//            --spin (let ORT's idle threads spin-wait, as ORT does by default; the runner does not),
+//            --procs N (N copies of this benchmark at once, as N runs of the queue would train: prints
+//            each copy's ms/step and the tokens/s of all together)
+import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -26,6 +30,8 @@ const threads = Number(opt('threads', '2'));
 const only = opt('only', '');
 const onlyRun = opt('run', '');      // index into RUNS
 const profileDir = opt('profile', '');
+const spinWait = flag('spin');
+const procs = Number(opt('procs', '1'));
 
 interface Shape { name: string; V: number; D: number; L: number; H: number; F: number; T: number; B: number }
 const SHAPES: Shape[] = [
@@ -100,7 +106,32 @@ async function gemmPeak(): Promise<number> {
 
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 
-if (!json) console.log(`train-step benchmark: CPU EP, ${threads} intra-op threads, median of ${steps} steps after ${warmup} warm-up`);
+interface Row { config: string; objective: string; frozen: string; ms_per_step: number; tokens_per_s: number; gflops_per_s: number }
+
+/** --procs N: run N copies of this script (same options, --json) at the same time and combine their rows. */
+async function concurrentCopies(n: number): Promise<void> {
+  const rest = args.filter((a, i) => a !== '--procs' && args[i - 1] !== '--procs' && a !== '--json' && a !== '--peak');
+  const copies = await Promise.all(Array.from({ length: n }, () => new Promise<Row[]>((resolve, reject) => {
+    const child = spawn(process.execPath, [...process.execArgv, process.argv[1], ...rest, '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.on('close', (code) => (code === 0 ? resolve(out.trim().split('\n').map((l) => JSON.parse(l) as Row)) : reject(new Error(`copy exited with ${code}`))));
+  })));
+  if (!json) console.log(`${n} copies at once, ${threads} intra-op thread(s) each, spin-wait ${spinWait ? 'on' : 'off'}, median of ${steps} steps after ${warmup} warm-up`);
+  copies[0].forEach((r, i) => {
+    const rows = copies.map((c) => c[i]);
+    const total = rows.reduce((a, x) => a + x.tokens_per_s, 0);
+    const each = rows.map((x) => x.ms_per_step);
+    if (json) console.log(JSON.stringify({ config: r.config, objective: r.objective, frozen: r.frozen, procs: n, threads, spin_wait: spinWait, ms_per_step_each: each, tokens_per_s_total: total }));
+    else console.log(`${r.config.padEnd(42)} ${r.objective} frozen=${r.frozen.padEnd(24)} ${each.map((m) => m.toFixed(1)).join(' / ').padStart(15)} ms/step  ${total} tok/s together`);
+  });
+}
+
+if (procs > 1) {
+  await concurrentCopies(procs);
+  process.exit(0);
+}
+if (!json) console.log(`train-step benchmark: CPU EP, ${threads} intra-op threads, spin-wait ${spinWait ? 'on' : 'off'}, median of ${steps} steps after ${warmup} warm-up`);
 if (flag('peak')) {
   const peak = await gemmPeak();
   if (json) console.log(JSON.stringify({ config: 'gemm 2048x2048x2048 float32', objective: null, frozen: null, gflops_per_s: Number(peak.toFixed(1)), threads }));
@@ -120,7 +151,7 @@ for (const s of SHAPES) {
     const flops = gemmFlops(buildTrainStepGraph(cfg, { objective: r.objective, freeze: r.freeze, batchSize: s.B, seqLen: s.T, hyper, lossRows }).graph);
     let prefix: string | undefined;
     if (profileDir) { mkdirSync(profileDir, { recursive: true }); prefix = join(profileDir, `${s.name}-${r.objective}-${r.frozen.replace(/[^a-z0-9]+/g, '_')}`); }
-    const runner = await createTrainStep(cfg, state, { objective: r.objective, freeze: r.freeze, batchSize: s.B, seqLen: s.T, hyper, intraOpThreads: threads, profileFilePrefix: prefix });
+    const runner = await createTrainStep(cfg, state, { objective: r.objective, freeze: r.freeze, batchSize: s.B, seqLen: s.T, hyper, intraOpThreads: threads, spinWait, profileFilePrefix: prefix });
     benches.push({ r, runner, flops, prefix, data: batches(s, r.objective, 4), times: [] as number[] });
   }
   for (let i = 0; i < warmup + steps; i++) {
@@ -142,7 +173,7 @@ for (const s of SHAPES) {
       gflops_per_s: Number((flops / 1e9 / (ms / 1000)).toFixed(1)),
       gflop_per_step: Number((flops / 1e9).toFixed(2)),
       min_ms: Number(Math.min(...times).toFixed(2)),
-      steps, threads,
+      steps, threads, spin_wait: spinWait,
     };
     if (json) console.log(JSON.stringify(row));
     else console.log(`${row.config.padEnd(42)} ${r.objective} frozen=${r.frozen.padEnd(24)} ${row.ms_per_step.toFixed(1).padStart(7)} ms/step (min ${row.min_ms.toFixed(1)})  ${row.tokens_per_s} tok/s  ${row.gflops_per_s} GFLOP/s`);

@@ -6,6 +6,7 @@ import * as ort from 'onnxruntime-node';
 import type { ModernBertConfig } from '../model/config';
 import { buildInferenceGraph } from '../model/inference';
 import { parameterSpecs } from '../model/params';
+import { sessionOptions } from '../onnx/session-options';
 import { clsPoolInto, meanPoolInto, samplePositions, tokenPoolInto, type Pooling } from './pooling';
 
 export interface ExtractOptions {
@@ -44,7 +45,7 @@ export async function extractActivations(cfg: ModernBertConfig, params: Map<stri
   });
 
   const graph = buildInferenceGraph(cfg, { batchSize: B, seqLen: T, hiddenStates: true, logits: false });
-  const session = await ort.InferenceSession.create(graph.model, { intraOpNumThreads: o.intraOpThreads ?? 2, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+  const session = await ort.InferenceSession.create(graph.model, sessionOptions(o.intraOpThreads ?? 2));
   try {
     const feeds: Record<string, ort.Tensor> = {};
     for (const s of parameterSpecs(cfg)) {

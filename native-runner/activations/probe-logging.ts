@@ -20,7 +20,7 @@ export interface ProbeLogging {
   log(modelDir: string, state: TrainState, step: number, phase: string, emit: (e: RunEventBody) => void): Promise<void>;
 }
 
-export function prepareProbeLogging(config: RunConfig, model: ModernBertConfig): ProbeLogging {
+export function prepareProbeLogging(config: RunConfig, model: ModernBertConfig, threads = config.threads): ProbeLogging {
   const p = config.probe_set!;
   const probe = readProbeSet(p.path);
   const tokenizerPath = p.tokenizer ?? config.data.tokenizer;
@@ -42,7 +42,7 @@ export function prepareProbeLogging(config: RunConfig, model: ModernBertConfig):
     },
     async log(modelDir, state, step, phase, emit) {
       const sets = await extractActivations(model, state.params, ids, {
-        poolings: p.poolings, batchSize: p.batch_size, maxLength, tokensPerText: p.tokens_per_text, intraOpThreads: config.threads,
+        poolings: p.poolings, batchSize: p.batch_size, maxLength, tokensPerText: p.tokens_per_text, intraOpThreads: threads,
       });
       const dir = writeActivationDir(modelDir, {
         format: 'encoder-workbench/activations@1', probe_sha256: probe.sha256, probe_path: probe.path, texts: ids.length,

@@ -134,6 +134,24 @@ describe('train step (float32, tiny model)', () => {
     }
   });
 
+  it('thread settings (1 or 2 intra-op threads, spin-wait on or off) do not change a single bit', async () => {
+    // the queue gives each of several concurrent runners fewer threads, and a resumed run may get
+    // other settings than its first part: that must not change the numbers it produces
+    const batches = makeBatches('clm', 3, B, T);
+    const finals: TrainState[] = [];
+    for (const [threads, spinWait] of [[1, false], [2, false], [2, true]] as const) {
+      const state = initTrainState(cfg, 9);
+      const runner = await createTrainStep(cfg, state, { objective: 'clm', freeze: NO_FREEZE, batchSize: B, seqLen: T, hyper, intraOpThreads: threads, spinWait });
+      for (const b of batches) await runner.step(b, 1e-2);
+      await runner.release();
+      finals.push(state);
+    }
+    for (const other of finals.slice(1)) {
+      for (const [k, v] of finals[0].params) expect(sameBits(v, other.params.get(k)!), k).toBe(true);
+      for (const [k, v] of finals[0].expAvgSq) expect(sameBits(v, other.expAvgSq.get(k)!), k).toBe(true);
+    }
+  });
+
   it('takes in arrays swapped into the state between steps (e.g. a loaded checkpoint)', async () => {
     const state = initTrainState(cfg, 8);
     const runner = await createTrainStep(cfg, state, { objective: 'clm', freeze: NO_FREEZE, batchSize: B, seqLen: T, hyper, intraOpThreads: 1 });

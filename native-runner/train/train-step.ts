@@ -8,6 +8,7 @@ import * as ort from 'onnxruntime-node';
 import type { ModernBertConfig } from '../model/config';
 import { initParameters } from '../model/init';
 import { parameterSpecs } from '../model/params';
+import { sessionOptions } from '../onnx/session-options';
 import { freezeKey } from './freeze';
 import { ensurePacked, type PackedState, type Segment } from './packing';
 import type { AdamWHyper, Batch, FreezeSpec, Objective, StepResult, TrainState, TrainStepRunner } from './step-api';
@@ -25,6 +26,10 @@ export interface TrainStepOptions {
   hyper: AdamWHyper;
   device?: Device;               // default 'cpu'
   intraOpThreads?: number;       // default 2
+  /** Let ORT's idle pool threads spin-wait between ops (default false). Spinning buys ≤ 3% on an
+   *  otherwise idle machine, but a spinning thread holds its core: with two runners (or two sessions
+   *  run in turn) on 2 cores, spin-waiting made steps 1.4× slower (docs/benchmarks.md). */
+  spinWait?: boolean;
   profileFilePrefix?: string;    // enables ORT profiling (JSON trace written on release())
   /** MLM only (default true): run the head and decoder only on labelled positions, as HF's
    *  sparse_prediction does; same loss and gradients, far fewer FLOPs at 15-30% masking. */
@@ -75,13 +80,8 @@ export function trainStepModel(cfg: ModernBertConfig, o: TrainStepOptions & { lo
 async function createSession(bytes: Uint8Array, o: TrainStepOptions): Promise<ort.InferenceSession> {
   const device = o.device ?? 'cpu';
   const opts: ort.InferenceSession.SessionOptions = {
+    ...sessionOptions(o.intraOpThreads ?? 2, o.spinWait),
     executionProviders: device === 'cuda' ? ['cuda'] : ['cpu'],
-    intraOpNumThreads: o.intraOpThreads ?? 2,
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-    graphOptimizationLevel: 'all',
-    enableCpuMemArena: true,
-    enableMemPattern: true,
   };
   if (o.profileFilePrefix) Object.assign(opts, { enableProfiling: true, profileFilePrefix: o.profileFilePrefix });
   if (device !== 'cuda') return ort.InferenceSession.create(bytes, opts);

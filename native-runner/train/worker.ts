@@ -30,6 +30,7 @@ export interface WorkerInput {
   resumeDir: string | null;       // checkpoint to continue from
   initFrom: string | null;        // HF/checkpoint directory whose weights start a fresh run
   stopFlag: SharedArrayBuffer;    // Int32[0] != 0: stop after the current step
+  threads: number;                // ORT intra-op threads: config.threads, capped by the runner's --max-threads
 }
 
 export interface BatchMessage {
@@ -88,7 +89,7 @@ async function main(): Promise<void> {
       objective: key.objective, freeze: key.freeze, batchSize: w.config.batch_size, seqLen: w.config.seq_len,
       hyper: { beta1: w.config.optimizer.betas[0], beta2: w.config.optimizer.betas[1], eps: w.config.optimizer.eps,
         weightDecay: w.config.optimizer.weight_decay, clipGradNorm: w.config.optimizer.clip_grad_norm },
-      device: dev, intraOpThreads: w.config.threads,
+      device: dev, intraOpThreads: w.threads,
       // Sparse MLM head: capacity for the highest mask rate among the MLM phases that share this
       // runner, so a 15% decay does not pay for a 30% phase's rows (and never needs a regrow).
       lossRows: key.objective === 'mlm' ? mlmLossRows(w.config.batch_size, w.config.seq_len, maxMaskRate(key)) : undefined,
@@ -102,7 +103,7 @@ async function main(): Promise<void> {
   };
 
   // Probe-set activations: of the starting model (OUT/start) and after every checkpoint.
-  const probe = w.config.probe_set ? prepareProbeLogging(w.config, w.modelConfig) : null;
+  const probe = w.config.probe_set ? prepareProbeLogging(w.config, w.modelConfig, w.threads) : null;
   if (probe && startStep === 0) {
     const startDir = join(w.outDir, 'start');
     probe.writeStartModel(startDir, state);

@@ -14,7 +14,7 @@ export class ProgressBar {
 
   static describe(e: RunEvent): string {
     switch (e.type) {
-      case 'started': return `started: ${e.total_steps} steps${e.resumed_from_step ? `, resuming after step ${e.resumed_from_step}` : ''} -> ${e.out_dir}`;
+      case 'started': return `started: ${e.total_steps} steps on ${e.device}${e.threads ? ` (${e.threads} thread${e.threads > 1 ? 's' : ''})` : ''}${e.resumed_from_step ? `, resuming after step ${e.resumed_from_step}` : ''} -> ${e.out_dir}`;
       case 'step': return `step ${e.step} [${e.phase}] loss ${e.loss.toFixed(4)} lr ${e.lr.toExponential(2)} |g| ${e.grad_norm.toFixed(3)} ${Math.round(e.tokens_per_s)} tok/s eta ${fmtTime(e.eta_s)}`;
       case 'checkpoint': return `checkpoint step ${e.step}: ${e.path}`;
       case 'phase_changed': return `phase ${e.index + 1}: ${e.to} (from step ${e.step})`;

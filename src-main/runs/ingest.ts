@@ -60,7 +60,7 @@ export class RunIngest {
       case 'started':
         this.totalSteps = e.total_steps;
         this.db.prepare('UPDATE runs SET total_steps = ? WHERE id = ?').run(e.total_steps, runId);
-        this.events.emit({ type: 'run-log', runId, level: 'info', message: `started on ${e.device}${e.resumed_from_step ? `, resumed from step ${e.resumed_from_step}` : ''}` });
+        this.events.emit({ type: 'run-log', runId, level: 'info', message: `started on ${e.device}${e.threads ? ` (${e.threads} thread${e.threads > 1 ? 's' : ''})` : ''}${e.resumed_from_step ? `, resumed from step ${e.resumed_from_step}` : ''}` });
         break;
       case 'step': {
         this.lastStep = e.step;

@@ -8,7 +8,8 @@ import { getRun } from '../store/runs';
 import { metricNames, metricSeries } from '../store/metrics';
 import { RunEventBus } from '../events';
 import type { RunEvent } from '../common/types';
-import { RunQueue } from './queue';
+import { RunQueue, threadShare } from './queue';
+import { spawnRunner } from './runner-process';
 import { readRunLog } from './run-log';
 
 const CORPUS = path.resolve(__dirname, '../../fixtures/corpus/wordnet-noun-glosses.txt');
@@ -107,5 +108,27 @@ describe('run queue', () => {
     const loss = metricSeries(db, id, 'loss');
     expect(loss.steps.at(-1)).toBe(42);
     expect(fs.readFileSync(path.join(done.outDir!, 'runner.log'), 'utf8')).toMatch(/"resumed_from_step":[1-9]/);
+  });
+
+  it('with concurrency 2 runs two at once, each capped at its share of the cores', async () => {
+    expect(threadShare(2, 2)).toBe(1);
+    expect(threadShare(2, 16)).toBe(8);
+    expect(threadShare(4, 2)).toBe(1);
+    const spawned: string[][] = [];
+    const q = new RunQueue(db, events, { workspaceDir: dir, flushIntervalMs: 50, spawner: (args) => { spawned.push(args); return spawnRunner(args); } });
+    q.setConcurrency(2);
+    const a = q.enqueue(tinyRun(2), { name: 'pair-a' });
+    const b = q.enqueue(tinyRun(2), { name: 'pair-b' });
+    expect([getRun(db, a)!.status, getRun(db, b)!.status]).toEqual(['running', 'running']);
+    const share = String(threadShare(2));
+    for (const args of spawned) expect(args.slice(args.indexOf('--max-threads'))).toEqual(['--max-threads', share]);
+    await q.idle();
+    for (const id of [a, b]) {
+      const run = getRun(db, id)!;
+      expect(run.status, run.error ?? '').toBe('finished');
+      // the runner reports the thread count it used (the config asks for 2)
+      expect(readRunLog(run.outDir!)[0].text).toContain(`on cpu (${share} thread${share === '1' ? '' : 's'})`);
+    }
+    q.setConcurrency(1);
   });
 });

@@ -1,8 +1,11 @@
 // The run queue: runs wait in SQLite (status 'queued', oldest first) and are started as separate
-// native-runner processes, at most `concurrency` at a time (default 1: on a CPU, parallel runs only
-// slow each other down). Runs can be cancelled; runs cut short by a crash or an app restart become
+// native-runner processes, at most `concurrency` at a time (default 1). With concurrency > 1 each
+// runner is capped at its share of the cores (--max-threads): two runners of 2 threads each on
+// 2 cores fight over them, two of 1 thread each train ~1.2x more tokens/s together than one run
+// alone (docs/benchmarks.md, "Thread settings"). Runs can be cancelled; runs cut short by a crash or an app restart become
 // 'interrupted' and resume from their last checkpoint.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import type { ChildProcess } from 'node:child_process';
@@ -21,6 +24,11 @@ export interface QueueOptions {
   workspaceDir: string;
   spawner?: RunnerSpawner;
   flushIntervalMs?: number;   // metrics flush period while a run streams steps (default 1000)
+}
+
+/** ORT threads per runner when `concurrency` runners share this machine's cores. */
+export function threadShare(concurrency: number, cores = os.availableParallelism()): number {
+  return Math.max(1, Math.floor(cores / concurrency));
 }
 
 /** Make the path fields of a run config absolute (relative paths are relative to `base`). */
@@ -150,7 +158,8 @@ export class RunQueue {
     const run = getRun(this.db, id)!;
     const outDir = run.outDir!;
     const hasCheckpoints = fs.existsSync(path.join(outDir, 'checkpoints')) && fs.readdirSync(path.join(outDir, 'checkpoints')).some((d) => !d.startsWith('.'));
-    const args = ['train', '--config', path.join(outDir, 'run.json'), '--out', outDir, '--json', ...(hasCheckpoints ? ['--resume'] : [])];
+    const args = ['train', '--config', path.join(outDir, 'run.json'), '--out', outDir, '--json', ...(hasCheckpoints ? ['--resume'] : []),
+      ...(this.concurrency > 1 ? ['--max-threads', String(threadShare(this.concurrency))] : [])];
     const child = (this.opts.spawner ?? spawnRunner)(args);
     this.setStatus(id, 'running', null);
     const ingest = new RunIngest(this.db, this.events, id);

@@ -42,3 +42,13 @@ describe('runner train refuses bad input and writes nothing', () => {
     });
   }
 });
+
+describe('runner train refuses bad arguments and writes nothing', () => {
+  it('--max-threads 0', async () => {
+    const out = join(dir, 'out-max-threads');
+    const run = await startRunner(['train', '--config', writeConfig(dir, 'run.json', base), '--out', out, '--json', '--max-threads', '0']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('--max-threads needs an integer >= 1, got 0');
+    expect(existsSync(out)).toBe(false);
+  });
+});
