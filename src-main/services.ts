@@ -19,12 +19,9 @@ import { checkRunConfig } from './runs/config-check';
 import { demoAssets } from './demo-assets';
 import { readRunLog } from './runs/run-log';
 import { listComparable } from './analysis/comparable';
-import { compareStored } from './analysis/comparisons';
-import { trajectory } from './analysis/trajectory';
-import { probeStored } from './analysis/probe-stored';
 import { gradNormSummary } from './analysis/grad-norms';
-import { driftBetweenDirs } from './analysis/model-drift';
-import { modelDirOf, runActivationDefaults, transplantModel } from './analysis/service';
+import { runAnalysis, type AnalysisInputs, type AnalysisMethod, type AnalysisResult } from './analysis/host-methods';
+import type { AnalysisHost } from './analysis/host';
 import { StudyService } from './study/service';
 
 export type Services = { [M in Method]: (input: never) => Promise<ApiOutputs[M]> };
@@ -35,6 +32,8 @@ export interface ServiceContext {
   mode: 'desktop' | 'serve';
   events: RunEventBus;
   queue?: RunQueue;       // absent: read-only services (no training from this process)
+  /** Runs the heavy analyses in a child process; absent: in this process (tests that build services themselves). */
+  analysisHost?: Pick<AnalysisHost, 'call'>;
 }
 
 const require = createRequire(import.meta.url);
@@ -44,16 +43,6 @@ function packageVersion(name: string): string {
     return (require(`${name}/package.json`) as { version: string }).version;
   } catch {
     return 'unknown';
-  }
-}
-
-/** Analysis failures are about the inputs (missing layers, other probe sets, corrupt blobs): say so. */
-async function analysisCall<T>(f: () => Promise<T>): Promise<T> {
-  try {
-    return await f();
-  } catch (e) {
-    if (e instanceof Error && e.name === 'Error') throw new ValidationError(e.message);
-    throw e;
   }
 }
 
@@ -69,6 +58,9 @@ export function createServices(ctx: ServiceContext) {
     if (!run) throw new NotFoundError(`no run with id ${id}`);
     return run;
   };
+  // The app and serve mode always give a host, so ORT's blocking GEMMs never stall their event loop.
+  const analyse = <M extends AnalysisMethod>(method: M, input: AnalysisInputs[M]): Promise<AnalysisResult<M>> =>
+    ctx.analysisHost ? ctx.analysisHost.call(method, input) : runAnalysis({ db, workspaceDir: ctx.workspaceDir }, method, input);
   const study = new StudyService({ db, workspaceDir: ctx.workspaceDir, queue: ctx.queue });
   const services = {
     async workspaceInfo(): Promise<ApiOutputs['workspaceInfo']> {
@@ -140,32 +132,26 @@ export function createServices(ctx: ServiceContext) {
     async listComparable(): Promise<ApiOutputs['listComparable']> {
       return listComparable(db);
     },
-    async compare(input: Parameters<typeof compareStored>[1]): Promise<ApiOutputs['compare']> {
-      return analysisCall(() => compareStored(db, input));
+    async compare(input: AnalysisInputs['compare']): Promise<ApiOutputs['compare']> {
+      return analyse('compare', input);
     },
-    async trajectory(input: { runId: number; refCheckpointId: number; probeSetId: number; pooling?: 'mean' | 'cls' | 'tokens' }): Promise<ApiOutputs['trajectory']> {
+    async trajectory(input: AnalysisInputs['trajectory']): Promise<ApiOutputs['trajectory']> {
       existing(input.runId);
-      return analysisCall(() => trajectory(db, { runId: input.runId, ref: { checkpointId: input.refCheckpointId }, probeSetId: input.probeSetId, pooling: input.pooling }));
+      return analyse('trajectory', input);
     },
-    async probe(input: { checkpointId: number; probeSetId: number; pooling?: 'mean' | 'cls' | 'tokens'; labelSets?: string[] }): Promise<ApiOutputs['probe']> {
-      return analysisCall(() => probeStored(db, input));
+    async probe(input: AnalysisInputs['probe']): Promise<ApiOutputs['probe']> {
+      return analyse('probe', input);
     },
+    // A few indexed metric reads, no ORT: not worth a trip to the analysis host.
     async gradNorms(input: { runId: number }): Promise<ApiOutputs['gradNorms']> {
       existing(input.runId);
       return gradNormSummary(db, input.runId);
     },
-    async weightDrift(input: { checkpointId: number; refCheckpointId: number }): Promise<ApiOutputs['weightDrift']> {
-      return analysisCall(() => driftBetweenDirs(db, modelDirOf(db, input.checkpointId), modelDirOf(db, input.refCheckpointId)));
+    async weightDrift(input: AnalysisInputs['weightDrift']): Promise<ApiOutputs['weightDrift']> {
+      return analyse('weightDrift', input);
     },
-    async transplant(input: { a: number; b: number; group: 'low' | 'mid' | 'deep'; probeSetId: number; pooling?: 'mean' | 'cls' | 'tokens'; tokenizer?: string }): Promise<ApiOutputs['transplant']> {
-      return analysisCall(async () => {
-        const probe = db.prepare('SELECT path FROM probe_sets WHERE id = ?').pluck().get(input.probeSetId) as string | null | undefined;
-        if (!probe) throw new Error(`probe set ${input.probeSetId} has no recorded file to run the transplanted model on`);
-        const out = path.join(ctx.workspaceDir, 'transplants', `${input.group}-from-${input.a}-into-${input.b}`);
-        const runOfB = db.prepare('SELECT run_id FROM checkpoints WHERE id = ?').pluck().get(input.b) as number | null | undefined;
-        const tokenizer = input.tokenizer ?? runActivationDefaults(db, runOfB ?? null).tokenizer;
-        return transplantModel(db, { a: modelDirOf(db, input.a), b: modelDirOf(db, input.b), out, group: input.group, probe, pooling: input.pooling, tokenizer });
-      });
+    async transplant(input: AnalysisInputs['transplant']): Promise<ApiOutputs['transplant']> {
+      return analyse('transplant', input);
     },
     async demoAssets(): Promise<ApiOutputs['demoAssets']> {
       return demoAssets();

@@ -1,0 +1,63 @@
+// The typed API's heavy analyses (float64 GEMMs in ORT, probe training, weight reads), as one table
+// that both the analysis host child process and the in-process fallback of services.ts run, so the
+// two paths cannot drift apart. Inputs are the API's validated inputs; results are the API's outputs.
+import path from 'node:path';
+import type { ApiOutputs } from '../common/contract';
+import type { Db } from '../store/db';
+import { ValidationError } from '../errors';
+import type { Pooling } from '../../native-runner/activations/pooling';
+import { compareStored, type CompareRequest } from './comparisons';
+import { trajectory } from './trajectory';
+import { probeStored } from './probe-stored';
+import { driftBetweenDirs } from './model-drift';
+import { modelDirOf, runActivationDefaults, transplantModel } from './service';
+
+export interface AnalysisContext {
+  db: Db;
+  workspaceDir: string;
+}
+
+export interface AnalysisInputs {
+  compare: CompareRequest;
+  trajectory: { runId: number; refCheckpointId: number; probeSetId: number; pooling?: Pooling };
+  probe: { checkpointId: number; probeSetId: number; pooling?: Pooling; labelSets?: string[] };
+  weightDrift: { checkpointId: number; refCheckpointId: number };
+  transplant: { a: number; b: number; group: 'low' | 'mid' | 'deep'; probeSetId: number; pooling?: Pooling; tokenizer?: string };
+}
+
+export type AnalysisMethod = keyof AnalysisInputs;
+export type AnalysisResult<M extends AnalysisMethod> = ApiOutputs[M];
+
+/** Analysis failures are about the inputs (missing layers, other probe sets, corrupt blobs): say so. */
+async function asValidation<T>(f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    if (e instanceof Error && e.name === 'Error') throw new ValidationError(e.message);
+    throw e;
+  }
+}
+
+const methods: { [M in AnalysisMethod]: (ctx: AnalysisContext, input: AnalysisInputs[M]) => Promise<AnalysisResult<M>> } = {
+  compare: ({ db }, input) => compareStored(db, input),
+  trajectory: ({ db }, input) => trajectory(db, { runId: input.runId, ref: { checkpointId: input.refCheckpointId }, probeSetId: input.probeSetId, pooling: input.pooling }),
+  probe: ({ db }, input) => probeStored(db, input),
+  weightDrift: ({ db }, input) => driftBetweenDirs(db, modelDirOf(db, input.checkpointId), modelDirOf(db, input.refCheckpointId)),
+  async transplant({ db, workspaceDir }, input) {
+    const probe = db.prepare('SELECT path FROM probe_sets WHERE id = ?').pluck().get(input.probeSetId) as string | null | undefined;
+    if (!probe) throw new Error(`probe set ${input.probeSetId} has no recorded file to run the transplanted model on`);
+    const out = path.join(workspaceDir, 'transplants', `${input.group}-from-${input.a}-into-${input.b}`);
+    const runOfB = db.prepare('SELECT run_id FROM checkpoints WHERE id = ?').pluck().get(input.b) as number | null | undefined;
+    const tokenizer = input.tokenizer ?? runActivationDefaults(db, runOfB ?? null).tokenizer;
+    return transplantModel(db, { a: modelDirOf(db, input.a), b: modelDirOf(db, input.b), out, group: input.group, probe, pooling: input.pooling, tokenizer });
+  },
+};
+
+export function isAnalysisMethod(m: unknown): m is AnalysisMethod {
+  return typeof m === 'string' && Object.prototype.hasOwnProperty.call(methods, m);
+}
+
+/** Runs one analysis in this process; plain Errors come out as ValidationError (the request's fault). */
+export function runAnalysis<M extends AnalysisMethod>(ctx: AnalysisContext, method: M, input: AnalysisInputs[M]): Promise<AnalysisResult<M>> {
+  return asValidation(() => methods[method](ctx, input));
+}
