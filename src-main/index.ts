@@ -8,6 +8,7 @@ import { createServices } from './services';
 import { RunEventBus } from './events';
 import { registerIpcHandlers } from './ipc/handlers';
 import { RunQueue } from './runs/queue';
+import { AnalysisHost } from './analysis/host';
 import { APP_NAME } from './workspace';
 import { isAllowedNavigation, isAllowedRequest, secureWebPreferences } from './window-policy';
 
@@ -23,6 +24,7 @@ function argValue(flag: string): string | undefined {
 app.setName(APP_NAME);
 let db: Db | null = null;
 let queue: RunQueue | null = null;
+let analysisHost: AnalysisHost | null = null;
 
 function createWindow(): BrowserWindow {
   const win = new BrowserWindow({
@@ -60,7 +62,9 @@ app.whenReady().then(() => {
   const events = new RunEventBus();
   queue = new RunQueue(db, events, { workspaceDir });
   queue.recover();
-  registerIpcHandlers(createServices({ db, workspaceDir, mode: 'desktop', events, queue }), events);
+  // ORT's session.run blocks its thread: analyses run in a child so this process keeps answering the window.
+  analysisHost = new AnalysisHost(workspaceDir);
+  registerIpcHandlers(createServices({ db, workspaceDir, mode: 'desktop', events, queue, analysisHost }), events);
   createWindow();
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow();
@@ -73,13 +77,14 @@ app.on('window-all-closed', () => {
 
 let quitting = false;
 app.on('will-quit', (event) => {
-  if (quitting || !queue) {
+  if (quitting || (!queue && !analysisHost)) {
     db?.close();
     db = null;
     return;
   }
-  // Let running runs write a checkpoint and stop before the database closes.
+  // Let running runs write a checkpoint and stop, and the analysis host close its connection, before
+  // the database closes.
   event.preventDefault();
   quitting = true;
-  void queue.close().finally(() => app.quit());
+  void Promise.allSettled([queue?.close(), analysisHost?.close()]).finally(() => app.quit());
 });

@@ -12,6 +12,7 @@ import { RunEventBus } from '../events';
 import { defaultWorkspaceDir } from '../workspace';
 import { newToken } from './security';
 import { RunQueue } from '../runs/queue';
+import { AnalysisHost } from '../analysis/host';
 import { figuresDir } from '../figures/library';
 import { startServer } from './server';
 
@@ -48,7 +49,9 @@ async function main(): Promise<void> {
   const db = openWorkspaceDb(workspaceDir);
   const events = new RunEventBus();
   const queue = new RunQueue(db, events, { workspaceDir });
-  const services = createServices({ db, workspaceDir, mode: 'serve', events, queue });
+  // ORT's session.run blocks its thread: analyses run in a child so the HTTP + WebSocket server keeps answering.
+  const analysisHost = new AnalysisHost(workspaceDir);
+  const services = createServices({ db, workspaceDir, mode: 'serve', events, queue, analysisHost });
   const server = await startServer({ services, events, rendererDir: path.resolve(args.renderer!), figuresDir: figuresDir(workspaceDir), token: newToken(), host: args.host, port });
   if (!['127.0.0.1', 'localhost', '::1'].includes(args.host!)) {
     process.stdout.write(`warning: listening on ${args.host}: anyone who can reach it and has the URL's token can use this workbench\n`);
@@ -59,7 +62,7 @@ async function main(): Promise<void> {
   process.stdout.write(`Workbench (browser mode) at ${server.url}\n`);
   const stop = () => {
     // Running runs checkpoint and stop; they show as interrupted and resume on request.
-    Promise.all([server.close(), queue.close()]).then(() => {
+    Promise.allSettled([server.close(), queue.close(), analysisHost.close()]).then(() => {
       db.close();
       process.exit(0);
     });
