@@ -4,13 +4,16 @@
 //   npm run bench:train -- --json       one JSON object per line
 //   options: --steps N (measured steps, default 12), --warmup N (default 3), --only small|big,
 //            --run I (only RUNS[I]), --threads N, --profile DIR (ORT profiling; prints the top ops by time),
-//            --peak (first measure a 2048³ float32 Gemm: the GEMM ceiling of this machine, for comparison),
+//            --peak (first measure a 2048³ float32 Gemm: the GEMM ceiling of ORT here, and, where a C
+//            compiler and AVX-512 exist, the CPU's float32 FMA peak: scripts/native/fma-peak.c),
 //            --spin (let ORT's idle threads spin-wait, as ORT does by default; the runner does not),
 //            --procs N (N copies of this benchmark at once, as N runs of the queue would train: prints
 //            each copy's ms/step and the tokens/s of all together)
-import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { Graph, numel } from '../native-runner/graph/builder';
 import * as R from '../native-runner/graph/raw';
@@ -104,6 +107,20 @@ async function gemmPeak(): Promise<number> {
   return (2 * n ** 3) / 1e6 / median(times);
 }
 
+/** GFLOP/s of scripts/native/fma-peak.c with `threads` threads, or why it could not be measured. */
+function fmaPeak(): number | string {
+  if (!/\bavx512f\b/.test(readFileSync('/proc/cpuinfo', 'utf8'))) return 'no AVX-512 on this CPU';
+  const src = join(dirname(fileURLToPath(import.meta.url)), 'native', 'fma-peak.c');
+  const exe = join(mkdtempSync(join(tmpdir(), 'fma-peak-')), 'fma-peak');
+  try {
+    execFileSync('cc', ['-O2', '-mavx512f', '-pthread', src, '-o', exe], { stdio: 'pipe' });
+  } catch (e) {
+    return `cannot compile ${src} (${(e as Error).message.split('\n')[0]})`;
+  }
+  const runs = [0, 1, 2].map(() => Number(execFileSync(exe, [String(threads)], { encoding: 'utf8' }).trim()));
+  return median(runs);
+}
+
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 
 interface Row { config: string; objective: string; frozen: string; ms_per_step: number; tokens_per_s: number; gflops_per_s: number }
@@ -134,8 +151,16 @@ if (procs > 1) {
 if (!json) console.log(`train-step benchmark: CPU EP, ${threads} intra-op threads, spin-wait ${spinWait ? 'on' : 'off'}, median of ${steps} steps after ${warmup} warm-up`);
 if (flag('peak')) {
   const peak = await gemmPeak();
-  if (json) console.log(JSON.stringify({ config: 'gemm 2048x2048x2048 float32', objective: null, frozen: null, gflops_per_s: Number(peak.toFixed(1)), threads }));
-  else console.log(`GEMM ceiling: 2048³ float32 Gemm runs at ${peak.toFixed(0)} GFLOP/s`);
+  const fma = fmaPeak();
+  if (json) {
+    console.log(JSON.stringify({ config: 'gemm 2048x2048x2048 float32', objective: null, frozen: null, gflops_per_s: Number(peak.toFixed(1)), threads }));
+    console.log(JSON.stringify({ config: 'fma peak float32 (scripts/native/fma-peak.c)', objective: null, frozen: null, gflops_per_s: typeof fma === 'number' ? fma : null, note: typeof fma === 'string' ? fma : undefined, threads }));
+  } else {
+    console.log(`GEMM ceiling: 2048³ float32 Gemm (ORT/MLAS) runs at ${peak.toFixed(0)} GFLOP/s`);
+    console.log(typeof fma === 'number'
+      ? `FMA peak: ${fma.toFixed(0)} GFLOP/s float32 (register-only FMA loop; no GEMM can beat it); MLAS reaches ${((100 * peak) / fma).toFixed(0)}% of it`
+      : `FMA peak: not measured (${fma})`);
+  }
 }
 // The runs of one shape are interleaved step by step (round robin), so that load from other
 // processes on a shared machine hits all of them alike and their ratios stay fair.
