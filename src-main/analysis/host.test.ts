@@ -152,6 +152,20 @@ describe('analysis host', () => {
     expect(await next).toMatchObject({ ok: false, error: { name: 'InternalError', message: expect.stringContaining('analysis host died during compare') } });
   });
 
+  it('fails a call with the child\'s own words when the child cannot start', async () => {
+    const notADir = path.join(tmp, 'a-file');
+    fs.writeFileSync(notADir, 'not a workspace');
+    const h = new AnalysisHost(notADir);
+    try {
+      await expect(h.call('compare', { a: src('a'), b: src('b') })).rejects.toMatchObject({
+        name: 'AnalysisHostError',
+        message: expect.stringMatching(/^analysis host did not start: process \d+ exited with code 1; its stderr ended with:\n[^]*EEXIST[^]*a-file/),
+      });
+    } finally {
+      await h.close();
+    }
+  });
+
   it('refuses calls after close()', async () => {
     const h = new AnalysisHost(ws);
     await h.call('compare', { a: src('a'), b: src('b') });

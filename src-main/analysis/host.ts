@@ -31,11 +31,11 @@ interface Child {
   ready: Promise<void>;
   stderrTail: string;
   exited: Promise<void>;
+  pending: Map<number, Pending>; // per child: a dying child must fail only its own calls
 }
 
 export class AnalysisHost {
   private child: Child | null = null;
-  private pending = new Map<number, Pending>();
   private nextId = 1;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
@@ -49,7 +49,7 @@ export class AnalysisHost {
 
   /** Calls sent to the child and not answered yet (0 or 1: calls run one at a time). */
   get inFlight(): number {
-    return this.pending.size;
+    return this.child?.pending.size ?? 0;
   }
 
   /**
@@ -81,12 +81,12 @@ export class AnalysisHost {
     if (this.child !== child) throw new AnalysisHostError(`analysis host exited before ${method} could be sent; its stderr ended with:\n${child.stderrTail.trim()}`);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { method, resolve, reject });
+      child.pending.set(id, { method, resolve, reject });
       // A send that fails (channel just closed) is reported by the 'exit' handler with the stderr tail.
       try {
         child.proc.send({ id, method, input } satisfies HostRequest, () => undefined);
       } catch (err) {
-        this.pending.delete(id); // e.g. an input structured clone cannot copy
+        child.pending.delete(id); // e.g. an input structured clone cannot copy
         reject(err as Error);
       }
     });
@@ -109,6 +109,7 @@ export class AnalysisHost {
       stderrTail: '',
       ready: new Promise<void>((res, rej) => ((readyResolve = res), (readyReject = rej))),
       exited: new Promise<void>((res) => (exitedResolve = res)),
+      pending: new Map(),
     };
     // An unobserved startup failure must not surface as an unhandled rejection; callers see it via ready.
     child.ready.catch(() => undefined);
@@ -120,9 +121,9 @@ export class AnalysisHost {
     proc.stdout!.on('data', keepTail); // drained, so a chatty dependency can never fill the pipe and stall the child
     proc.on('message', (m: HostResponse) => {
       if ('ready' in m) return readyResolve();
-      const p = this.pending.get(m.id);
+      const p = child.pending.get(m.id);
       if (!p) return;
-      this.pending.delete(m.id);
+      child.pending.delete(m.id);
       if (m.ok) p.resolve(m.result);
       else p.reject(new ApiError(m.error.name, m.error.message));
     });
@@ -131,12 +132,13 @@ export class AnalysisHost {
       const tail = child.stderrTail.trim();
       const detail = `${why}${tail ? `; its stderr ended with:\n${tail}` : ''}`;
       readyReject(new AnalysisHostError(`analysis host did not start: ${detail}`));
-      for (const [id, p] of this.pending) {
-        this.pending.delete(id);
+      for (const [id, p] of child.pending) {
+        child.pending.delete(id);
         p.reject(new AnalysisHostError(`analysis host ${this.closed ? 'was closed' : 'died'} during ${p.method}: ${detail}`));
       }
     };
     proc.once('error', (err) => {
+      if (proc.pid !== undefined) return; // a failed kill of a live child: 'exit' still comes
       died(`could not run ${process.execPath}: ${err.message}`);
       exitedResolve();
     });
@@ -144,6 +146,7 @@ export class AnalysisHost {
     // first (briefly: a grandchild could hold the pipe) so the tail holds the child's last words.
     const stderrEnded = new Promise<void>((res) => proc.stderr!.once('close', () => res()));
     proc.once('exit', (code, signal) => {
+      if (this.child === child) this.child = null; // the next call starts a new child at once
       const grace = new Promise<void>((res) => setTimeout(res, STDERR_GRACE_MS).unref());
       void Promise.race([stderrEnded, grace]).then(() => {
         died(`process ${proc.pid} exited with ${signal ? `signal ${signal}` : `code ${code}`}`);
