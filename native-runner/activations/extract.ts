@@ -7,6 +7,7 @@ import type { ModernBertConfig } from '../model/config';
 import { buildInferenceGraph } from '../model/inference';
 import { parameterSpecs } from '../model/params';
 import { sessionOptions } from '../onnx/session-options';
+import { DEFAULT_POSITION_SEED, DEFAULT_TOKENS_PER_TEXT, truncationLength } from './extraction-settings';
 import { clsPoolInto, meanPoolInto, samplePositions, tokenPoolInto, type Pooling } from './pooling';
 
 export interface ExtractOptions {
@@ -34,9 +35,8 @@ export async function extractActivations(cfg: ModernBertConfig, params: Map<stri
   if (ids.length === 0) throw new Error('probe set is empty: nothing to run through the model');
   const poolings = o.poolings ?? ['mean', 'cls', 'tokens'];
   const B = Math.min(o.batchSize ?? 16, ids.length);
-  const longest = Math.max(...ids.map((x) => x.length));
-  const T = Math.min(o.maxLength ?? longest, longest, cfg.max_position_embeddings);
-  const k = o.tokensPerText ?? 4;
+  const T = truncationLength(ids, o.maxLength, cfg.max_position_embeddings); // see extraction-settings.ts
+  const k = o.tokensPerText ?? DEFAULT_TOKENS_PER_TEXT;
   const D = cfg.hidden_size;
   const nLayers = cfg.num_hidden_layers + 1;
   ids.forEach((x, i) => {
@@ -70,7 +70,7 @@ export async function extractActivations(cfg: ModernBertConfig, params: Map<stri
           inputIds[b * T + j] = BigInt(t);
           mask[b * T + j] = 1n;
         });
-        if (poolings.includes('tokens')) positions.push(samplePositions(o.positionSeed ?? 0, start + b, x.length, k));
+        if (poolings.includes('tokens')) positions.push(samplePositions(o.positionSeed ?? DEFAULT_POSITION_SEED, start + b, x.length, k));
       }
       // Padding rows still need one real key, or their softmax is over nothing (NaN in those rows only).
       for (let b = count; b < B; b++) mask[b * T] = 1n;

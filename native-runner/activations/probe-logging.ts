@@ -11,6 +11,7 @@ import { writeSafetensors } from '../checkpoint/safetensors';
 import { modelConfigJson } from '../checkpoint/hf-config';
 import { parameterSpecs } from '../model/params';
 import { extractActivations } from './extract';
+import { extractionSettings } from './extraction-settings';
 import { readProbeSet } from './probe-set';
 import { writeActivationDir } from './store-files';
 
@@ -29,6 +30,8 @@ export function prepareProbeLogging(config: RunConfig, model: ModernBertConfig, 
   if (tok.vocabSize > model.vocab_size) throw new Error(`${tok.path}: ${tok.vocabSize} token ids, more than the model's vocab_size ${model.vocab_size}`);
   const ids = probe.texts.map((t) => tok.encodeWithSpecials(t));
   const maxLength = p.max_length ?? config.seq_len;
+  // Recorded with every logged set, so that sets cut or tokenized differently are never compared.
+  const extraction = extractionSettings({ ids, maxLength, maxPositionEmbeddings: model.max_position_embeddings, tokenizer: tok, tokensPerText: p.tokens_per_text });
   return {
     writeStartModel(dir, state) {
       const tmp = `${dir}.tmp-${process.pid}`;
@@ -46,7 +49,7 @@ export function prepareProbeLogging(config: RunConfig, model: ModernBertConfig, 
       });
       const dir = writeActivationDir(modelDir, {
         format: 'encoder-workbench/activations@1', probe_sha256: probe.sha256, probe_path: probe.path, texts: ids.length,
-        layers: model.num_hidden_layers + 1, poolings: p.poolings, tokens_per_text: p.tokens_per_text, max_length: maxLength,
+        layers: model.num_hidden_layers + 1, poolings: p.poolings, tokens_per_text: p.tokens_per_text, max_length: maxLength, extraction,
       }, sets);
       emit({ type: 'activations', step, phase, checkpoint: modelDir, dir, probe_sha256: probe.sha256, texts: ids.length, layers: model.num_hidden_layers + 1, poolings: p.poolings });
     },

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ActivationSet } from './extract';
+import { parseExtractionSettings, type ExtractionSettings } from './extraction-settings';
 import { decodeNpy, encodeNpy, layerFileName } from './npy';
 import type { Pooling } from './pooling';
 
@@ -17,6 +18,7 @@ export interface ActivationMeta {
   poolings: Pooling[];
   tokens_per_text: number;
   max_length: number;
+  extraction?: ExtractionSettings; // tokenizer, truncation and sampling settings; absent in files written before they were recorded
 }
 
 export function activationDirFor(modelDir: string, probeSha256: string): string {
@@ -45,6 +47,7 @@ export function readActivationDir(dir: string): { meta: ActivationMeta; sets: Ac
     throw new Error(`${metaFile}: cannot read activation metadata (${(e as Error).message})`);
   }
   if (meta.format !== 'encoder-workbench/activations@1') throw new Error(`${metaFile}: unknown format ${JSON.stringify(meta.format)}`);
+  if (meta.extraction !== undefined) meta.extraction = parseExtractionSettings(meta.extraction, metaFile);
   const sets: ActivationSet[] = [];
   for (const pooling of meta.poolings) {
     const rows = pooling === 'tokens' ? meta.texts * meta.tokens_per_text : meta.texts;

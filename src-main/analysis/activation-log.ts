@@ -7,9 +7,10 @@ import path from 'node:path';
 import { loadModelDir } from '../../native-runner/checkpoint/checkpoint';
 import { loadTokenizer } from '../../native-runner/data/tokenizer';
 import { extractActivations, type ExtractOptions } from '../../native-runner/activations/extract';
+import { extractionSettings, sameExtraction, type ExtractionSettings } from '../../native-runner/activations/extraction-settings';
 import type { Pooling } from '../../native-runner/activations/pooling';
 import type { Db } from '../store/db';
-import { activationLayers, getActivation, putActivations } from '../store/activations';
+import { activationLayers, getActivation, putActivations, storedExtractions } from '../store/activations';
 import { addCheckpoint } from '../store/checkpoints';
 import { ensureProbeSet } from '../store/probe-sets';
 import { layerFileName, writeNpyAtomic } from './npy';
@@ -30,6 +31,7 @@ export interface LogActivationsResult {
   layers: number;
   cached: boolean;
   seconds: number;
+  extraction: ExtractionSettings; // the tokenizer, truncation and sampling settings stored with the blocks
 }
 
 /** sha256 over the model's weight files (model.safetensors, or every shard in name order). */
@@ -61,12 +63,19 @@ export async function logActivations(db: Db, o: LogActivationsOptions): Promise<
   const checkpointId = checkpointIdFor(db, o.modelDir, o.run);
   const probeSetId = ensureProbeSet(db, { name: probe.name, sha256: probe.sha256, nTexts: probe.texts.length, path: probe.path, labels: { names: Object.keys(probe.labels) } });
   const nLayers = config.num_hidden_layers + 1;
-  const complete = poolings.every((p) => activationLayers(db, checkpointId, probeSetId, p).length === nLayers);
-  if (complete && !o.force) return { checkpointId, probeSetId, layers: nLayers, cached: true, seconds: (performance.now() - t0) / 1000 };
   const ids = probe.texts.map((t) => tok.encodeWithSpecials(t));
+  const extraction = extractionSettings({
+    ids, maxLength: o.maxLength, maxPositionEmbeddings: config.max_position_embeddings, tokenizer: tok, tokensPerText: o.tokensPerText, positionSeed: o.positionSeed,
+  });
+  // Stored blocks are reused only when they were extracted the same way (and their settings are
+  // known): asking for another max_length or tokenizer re-logs, replacing every block of these poolings.
+  const complete = poolings.every((p) => activationLayers(db, checkpointId, probeSetId, p).length === nLayers);
+  const stored = storedExtractions(db, checkpointId, probeSetId, poolings);
+  const same = stored.length === 1 && stored[0] !== null && sameExtraction(stored[0], extraction);
+  if (complete && same && !o.force) return { checkpointId, probeSetId, layers: nLayers, cached: true, seconds: (performance.now() - t0) / 1000, extraction };
   const sets = await extractActivations(config, params, ids, { ...o, poolings });
-  putActivations(db, checkpointId, probeSetId, sets.map((s) => ({ layer: s.layer, pooling: s.pooling, shape: s.shape, data: s.data })));
-  return { checkpointId, probeSetId, layers: nLayers, cached: false, seconds: (performance.now() - t0) / 1000 };
+  putActivations(db, checkpointId, probeSetId, sets.map((s) => ({ layer: s.layer, pooling: s.pooling, shape: s.shape, data: s.data, extraction })));
+  return { checkpointId, probeSetId, layers: nLayers, cached: false, seconds: (performance.now() - t0) / 1000, extraction };
 }
 
 /** Write one .npy per layer (layer_000.npy = embedding output …) into outDir; returns the files. */

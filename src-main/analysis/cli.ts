@@ -18,7 +18,7 @@ const lib = async () => ({
 });
 
 const USAGE = `usage: npm run analyze -- <command> [options] [--workspace DIR] [--json]
-  activations --model DIR|ID --probe FILE [--tokenizer DIR] [--batch-size N] [--max-length N]
+  activations --model DIR|ID --probe FILE [--tokenizer DIR] [--batch-size N] [--max-length N] [--tokens-per-text K]
   cka         --a DIR|ID --b DIR|ID [--control-a DIR|ID --control-b DIR|ID] [--probe FILE] [--tokenizer DIR]
               [--pooling mean|cls|tokens] [--layers 0,2,5-8] [--cross] [--debiased] [--bootstrap N] [--seed N] [--level 0.95]
   probe       --model DIR|ID [--probe FILE] [--tokenizer DIR] [--label-set NAME]... [--pooling P] [--layers L] [--seed N]
@@ -29,6 +29,8 @@ const USAGE = `usage: npm run analyze -- <command> [options] [--workspace DIR] [
   export-npy  --model DIR|ID --out DIR [--probe FILE] [--tokenizer DIR] [--pooling P]
 A model is a model directory (config.json + model.safetensors) or a checkpoint id of the workspace.
 With --probe FILE, missing activations are computed and stored first; without it, the stored ones are used.
+--max-length and --tokens-per-text (also accepted wherever --probe is) default to the run's probe_set settings.
+Stored activations remember their tokenizer, truncation and token sampling; comparisons refuse sets logged differently.
 --force recomputes cached results.`;
 
 class UsageError extends Error {}
@@ -36,7 +38,7 @@ class UsageError extends Error {}
 const OPTIONS = {
   workspace: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, force: { type: 'boolean' },
   model: { type: 'string' }, probe: { type: 'string' }, tokenizer: { type: 'string' }, pooling: { type: 'string' }, layers: { type: 'string' },
-  'batch-size': { type: 'string' }, 'max-length': { type: 'string' },
+  'batch-size': { type: 'string' }, 'max-length': { type: 'string' }, 'tokens-per-text': { type: 'string' },
   a: { type: 'string' }, b: { type: 'string' }, 'control-a': { type: 'string' }, 'control-b': { type: 'string' },
   cross: { type: 'boolean' }, debiased: { type: 'boolean' }, bootstrap: { type: 'string' }, seed: { type: 'string' }, level: { type: 'string' },
   'label-set': { type: 'string', multiple: true }, ref: { type: 'string' }, run: { type: 'string' },
@@ -45,14 +47,14 @@ const OPTIONS = {
 
 /** Which options each command accepts (besides --workspace, --json, --help, --force). */
 const ACCEPTS: Record<string, string[]> = {
-  activations: ['model', 'probe', 'tokenizer', 'batch-size', 'max-length'],
-  cka: ['a', 'b', 'control-a', 'control-b', 'probe', 'tokenizer', 'pooling', 'layers', 'cross', 'debiased', 'bootstrap', 'seed', 'level', 'batch-size', 'max-length'],
-  probe: ['model', 'probe', 'tokenizer', 'label-set', 'pooling', 'layers', 'seed', 'batch-size', 'max-length'],
+  activations: ['model', 'probe', 'tokenizer', 'batch-size', 'max-length', 'tokens-per-text'],
+  cka: ['a', 'b', 'control-a', 'control-b', 'probe', 'tokenizer', 'pooling', 'layers', 'cross', 'debiased', 'bootstrap', 'seed', 'level', 'batch-size', 'max-length', 'tokens-per-text'],
+  probe: ['model', 'probe', 'tokenizer', 'label-set', 'pooling', 'layers', 'seed', 'batch-size', 'max-length', 'tokens-per-text'],
   drift: ['model', 'run', 'ref'],
-  transplant: ['a', 'b', 'group', 'layers', 'embeddings', 'head', 'out', 'probe', 'tokenizer', 'pooling', 'label-set', 'seed', 'batch-size', 'max-length'],
-  trajectory: ['run', 'ref', 'probe', 'tokenizer', 'pooling', 'layers', 'debiased', 'batch-size', 'max-length'],
+  transplant: ['a', 'b', 'group', 'layers', 'embeddings', 'head', 'out', 'probe', 'tokenizer', 'pooling', 'label-set', 'seed', 'batch-size', 'max-length', 'tokens-per-text'],
+  trajectory: ['run', 'ref', 'probe', 'tokenizer', 'pooling', 'layers', 'debiased', 'batch-size', 'max-length', 'tokens-per-text'],
   'grad-norms': ['run'],
-  'export-npy': ['model', 'out', 'probe', 'tokenizer', 'pooling', 'batch-size', 'max-length'],
+  'export-npy': ['model', 'out', 'probe', 'tokenizer', 'pooling', 'batch-size', 'max-length', 'tokens-per-text'],
 };
 
 type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K] extends { multiple: true } ? string[] : (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
@@ -93,14 +95,19 @@ function pooling(v: Values): Pooling | undefined {
 }
 
 async function run(command: string, v: Values, openDb: () => Promise<Db>, progress: (m: string) => void): Promise<{ json: unknown; text: string }> {
-  const acts = { probe: v.probe, tokenizer: v.tokenizer, batchSize: int(v, 'batch-size', 1), maxLength: int(v, 'max-length', 2), onProgress: progress, pooling: pooling(v) };
+  const acts = {
+    probe: v.probe, tokenizer: v.tokenizer, batchSize: int(v, 'batch-size', 1), maxLength: int(v, 'max-length', 2), tokensPerText: int(v, 'tokens-per-text', 1),
+    onProgress: progress, pooling: pooling(v),
+  };
   const force = v.force ?? false;
   switch (command) {
     case 'activations': {
       const [model] = [need(v, 'model'), need(v, 'probe')];
       const { ensureActivations } = await lib();
       const r = await ensureActivations(await openDb(), model, { ...acts, pooling: undefined });
-      return { json: r, text: `checkpoint ${r.checkpointId}, probe set ${r.probeSetId}: activations ${r.logged ? 'computed and stored' : 'already stored'}` };
+      const x = r.extraction;
+      const settings = x ? ` (max_length ${x.max_length ?? 'unset'}, texts cut at ${x.truncated_to} tokens, tokenizer ${x.tokenizer_path}, tokens_per_text ${x.tokens_per_text})` : '';
+      return { json: r, text: `checkpoint ${r.checkpointId}, probe set ${r.probeSetId}: activations ${r.logged ? 'computed and stored' : 'already stored'}${settings}` };
     }
     case 'cka': {
       if ((v['control-a'] === undefined) !== (v['control-b'] === undefined)) throw new UsageError('--control-a and --control-b go together (the control pair B′, B)');
@@ -204,6 +211,7 @@ async function main(): Promise<number> {
       return db;
     };
     const r = await run(command, v, openDb, progress);
+    for (const w of (r.json as { warnings?: string[] }).warnings ?? []) process.stderr.write(`warning: ${w}\n`);
     process.stdout.write(json ? `${JSON.stringify({ command, ...(r.json as object) })}\n` : `${r.text}\n`);
     return 0;
   } catch (e) {

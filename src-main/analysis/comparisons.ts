@@ -1,7 +1,8 @@
 // Comparisons of stored activations, cached piece by piece: same-layer CKA / divergence (also the
 // control pair's, and every trajectory point's), the cross-layer L×L table, and bootstrap intervals.
 // Every input is loaded and validated before anything is computed, so a bad input (another probe
-// set, another example count, a missing layer, a corrupt blob) fails with nothing cached.
+// set, another example count, a missing layer, a corrupt blob, activations extracted with another
+// tokenizer or truncation) fails with nothing cached.
 import { interval, replicateCKAs, resampleCounts } from './bootstrap';
 import type { Interval } from './bootstrap';
 import { cachedAnalysis, finiteOrNull } from './analysis-cache';
@@ -9,7 +10,7 @@ import { sameLayerCKA, regionTable } from './compare';
 import { crossLayerCKA, crossLayerDebiasedCKA } from './cross-layer';
 import type { Db } from '../store/db';
 import type { Pooling } from '../../native-runner/activations/pooling';
-import { assertComparable, loadActivations, matricesOf } from './stored-activations';
+import { assertComparable, extractionWarnings, loadActivations, matricesOf } from './stored-activations';
 import type { LoadedActivations } from './stored-activations';
 
 export interface ModelSource {
@@ -158,6 +159,8 @@ export async function compareStored(db: Db, req: CompareRequest): Promise<Compar
     regions: null,
     cached: { sameLayer: same.cached },
   };
+  const warnings = extractionWarnings([a, b, ...(ca && cb ? [ca, cb] : [])]);
+  if (warnings.length) result.warnings = warnings;
   const regions = regionsOf(a.layers, divergence);
   if (ca && cb) {
     const ctrl = await cachedSameLayer(db, ca, cb, debiased, force);

@@ -3,6 +3,7 @@
 // given, else the stored ones are used. Every result is a plain JSON-able object.
 import fs from 'node:fs';
 import path from 'node:path';
+import type { ExtractionSettings } from '../../native-runner/activations/extraction-settings';
 import type { Pooling } from '../../native-runner/activations/pooling';
 import type { LayerGroupName } from '../../native-runner/train/recipes';
 import type { Db } from '../store/db';
@@ -27,26 +28,29 @@ export interface ActivationInputs {
   tokenizer?: string; // default: the model directory
   batchSize?: number;
   maxLength?: number;
+  tokensPerText?: number; // sampled positions per text for 'tokens' pooling (default: the run's, else 4)
   onProgress?: Progress;
 }
 
 /**
- * How a run logs its probe-set activations (run config: probe_set.tokenizer or data.tokenizer, and
- * probe_set.max_length or seq_len). Activations computed here for that run's checkpoints, and for
- * models compared with them, use the same tokenizer and truncation unless told otherwise: texts cut
- * at another length would differ for reasons that have nothing to do with the weights.
+ * How a run logs its probe-set activations (run config: probe_set.tokenizer or data.tokenizer,
+ * probe_set.max_length or seq_len, probe_set.tokens_per_text). Activations computed here for that
+ * run's checkpoints, and for models compared with them, use the same settings unless told otherwise:
+ * texts cut at another length would differ for reasons that have nothing to do with the weights (and
+ * comparisons refuse sets whose recorded settings differ, see stored-activations.ts).
  */
-export function runActivationDefaults(db: Db, runId: number | null): { tokenizer?: string; maxLength?: number; probe?: string } {
+export function runActivationDefaults(db: Db, runId: number | null): { tokenizer?: string; maxLength?: number; tokensPerText?: number; probe?: string } {
   if (runId === null) return {};
   const text = db.prepare('SELECT config FROM runs WHERE id = ?').pluck().get(runId) as string | undefined;
   if (text === undefined) return {};
-  const cfg = JSON.parse(text) as { data?: unknown; seq_len?: unknown; probe_set?: { path?: unknown; tokenizer?: unknown; max_length?: unknown } };
+  const cfg = JSON.parse(text) as { data?: unknown; seq_len?: unknown; probe_set?: { path?: unknown; tokenizer?: unknown; max_length?: unknown; tokens_per_text?: unknown } };
   const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
   const num = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) ? v : undefined);
   const dataTokenizer = cfg.data && typeof cfg.data === 'object' ? str((cfg.data as { tokenizer?: unknown }).tokenizer) : undefined;
   return {
     tokenizer: str(cfg.probe_set?.tokenizer) ?? dataTokenizer,
     maxLength: num(cfg.probe_set?.max_length) ?? num(cfg.seq_len),
+    tokensPerText: num(cfg.probe_set?.tokens_per_text),
     probe: str(cfg.probe_set?.path),
   };
 }
@@ -66,10 +70,12 @@ function runIdOf(db: Db, ref: ModelRef): number | null {
 
 /** Activation settings for models compared together: the user's, else those of the first run checkpoint among them. */
 function sharedInputs(db: Db, refs: ModelRef[], o: ActivationInputs): ActivationInputs {
-  if (!o.probe || (o.tokenizer && o.maxLength)) return o;
+  if (!o.probe || (o.tokenizer && o.maxLength && o.tokensPerText)) return o;
   for (const ref of refs) {
     const d = runActivationDefaults(db, runIdOf(db, ref));
-    if (d.maxLength !== undefined || d.tokenizer !== undefined) return { ...o, tokenizer: o.tokenizer ?? d.tokenizer, maxLength: o.maxLength ?? d.maxLength };
+    if (d.maxLength !== undefined || d.tokenizer !== undefined) {
+      return { ...o, tokenizer: o.tokenizer ?? d.tokenizer, maxLength: o.maxLength ?? d.maxLength, tokensPerText: o.tokensPerText ?? d.tokensPerText };
+    }
   }
   return o;
 }
@@ -116,7 +122,11 @@ function probeSetsWithActivations(db: Db, checkpointId: number, pooling: Pooling
  * (checkpoint id, probe set id) of a model's activations. With a probe file they are logged when
  * missing; without one, the model must have activations of exactly one probe set stored.
  */
-export async function ensureActivations(db: Db, ref: ModelRef, o: ActivationInputs & { pooling?: Pooling }): Promise<{ checkpointId: number; probeSetId: number; logged: boolean }> {
+export async function ensureActivations(
+  db: Db,
+  ref: ModelRef,
+  o: ActivationInputs & { pooling?: Pooling },
+): Promise<{ checkpointId: number; probeSetId: number; logged: boolean; extraction?: ExtractionSettings }> {
   const checkpointId = resolveCheckpoint(db, ref);
   const row = getCheckpointRow(db, checkpointId);
   if (o.probe) {
@@ -131,10 +141,11 @@ export async function ensureActivations(db: Db, ref: ModelRef, o: ActivationInpu
       tokenizer,
       batchSize: o.batchSize,
       maxLength: o.maxLength ?? run.maxLength,
+      tokensPerText: o.tokensPerText ?? run.tokensPerText,
       onProgress: o.onProgress ? tenths((done, total) => o.onProgress!(`activations of ${row.path}: ${done}/${total} texts`)) : undefined,
     });
     if (!r.cached) o.onProgress?.(`activations of ${row.path}: ${r.layers} layers stored in ${r.seconds.toFixed(1)} s`);
-    return { checkpointId, probeSetId: r.probeSetId, logged: !r.cached };
+    return { checkpointId, probeSetId: r.probeSetId, logged: !r.cached, extraction: r.extraction };
   }
   const pooling = o.pooling ?? 'mean';
   const sets = probeSetsWithActivations(db, checkpointId, pooling);
@@ -180,7 +191,7 @@ export interface TrajectoryModelRequest extends ActivationInputs {
 export async function runTrajectory(db: Db, req: TrajectoryModelRequest): Promise<TrajectoryResult> {
   const ids = runCheckpointIds(db, req.runId);
   const d = runActivationDefaults(db, req.runId);
-  const inputs = req.probe ? { ...req, tokenizer: req.tokenizer ?? d.tokenizer, maxLength: req.maxLength ?? d.maxLength } : req;
+  const inputs = req.probe ? { ...req, tokenizer: req.tokenizer ?? d.tokenizer, maxLength: req.maxLength ?? d.maxLength, tokensPerText: req.tokensPerText ?? d.tokensPerText } : req;
   const ref = await ensureActivations(db, req.ref, inputs);
   if (req.probe) for (const id of ids) await ensureActivations(db, id, inputs);
   return trajectory(db, { ...req, ref: { checkpointId: ref.checkpointId }, probeSetId: ref.probeSetId });

@@ -1,10 +1,13 @@
 // Reading a model's stored activations back for comparison: every requested layer of one checkpoint
 // × probe set × pooling, validated (blob byte length vs shape, dtype, same example count in every
-// layer) and digested, so that cached analyses are keyed by the very bytes they were computed from.
-// Errors name the checkpoint (id and path) and the layer.
+// layer) and digested, so that cached analyses are keyed by the very bytes they were computed from
+// and the settings they were extracted under. Errors name the checkpoint (id and path) and the layer.
 import { createHash } from 'node:crypto';
+import { extractionDifference, extractionIdentity, type ExtractionSettings, type SettingDifference } from '../../native-runner/activations/extraction-settings';
 import type { Pooling } from '../../native-runner/activations/pooling';
+import { canonicalJson } from '../../native-runner/protocol';
 import type { Db } from '../store/db';
+import { parseStoredExtraction } from '../store/activations';
 import type { DenseMatrix } from './linalg';
 
 export interface ActivationSource {
@@ -38,7 +41,9 @@ export interface LoadedActivations {
   layers: number[]; // hidden-state indices (0 = embedding output)
   matrices: DenseMatrix[]; // one [rows, width] per entry of layers
   rows: number;
-  digest: string; // sha256 over checkpoint/probe-set hashes, pooling, and every layer's shape and bytes
+  /** Tokenizer / truncation / sampling settings shared by every loaded layer; null: unknown (logged before they were recorded). */
+  extraction: ExtractionSettings | null;
+  digest: string; // sha256 over checkpoint/probe-set hashes, pooling, every layer's shape and bytes, and the known settings
 }
 
 export function getCheckpointRow(db: Db, id: number): CheckpointRow {
@@ -103,24 +108,89 @@ export function loadActivations(db: Db, src: ActivationSource): LoadedActivation
   if (missing.length) {
     throw new Error(`${who}: layer ${missing.join(', ')} missing from the stored ${src.pooling}-pooled activations (stored: ${stored[0]}..${stored[stored.length - 1]}, ${stored.length} layers)`);
   }
-  const sel = db.prepare('SELECT dtype, shape, data FROM activations WHERE checkpoint_id = ? AND probe_set_id = ? AND layer = ? AND pooling = ?');
+  const sel = db.prepare('SELECT dtype, shape, data, extraction FROM activations WHERE checkpoint_id = ? AND probe_set_id = ? AND layer = ? AND pooling = ?');
   const h = createHash('sha256').update(`${checkpoint.sha256}\n${probeSet.sha256}\n${src.pooling}\n`);
   const matrices: DenseMatrix[] = [];
+  let known: { layer: number; settings: ExtractionSettings } | null = null;
+  let unknown = false;
   for (const layer of layers) {
-    const r = sel.get(src.checkpointId, src.probeSetId, layer, src.pooling) as { dtype: string; shape: string; data: Buffer };
-    const m = decodeBlob(`${who} layer ${layer} (${src.pooling})`, r.dtype, r.shape, r.data);
+    const r = sel.get(src.checkpointId, src.probeSetId, layer, src.pooling) as { dtype: string; shape: string; data: Buffer; extraction: string | null };
+    const what = `${who} layer ${layer} (${src.pooling})`;
+    const m = decodeBlob(what, r.dtype, r.shape, r.data);
     if (matrices.length && m.rows !== matrices[0].rows) {
       throw new Error(`${who} layer ${layer}: ${m.rows} rows, layer ${layers[0]} has ${matrices[0].rows}`);
+    }
+    const settings = parseStoredExtraction(r.extraction, what);
+    if (settings === null) unknown = true;
+    else if (known === null) known = { layer, settings };
+    else {
+      // Layers of one set logged under settings that gave other inputs (a partial re-log): refuse.
+      const d = extractionDifference(known.settings, settings, src.pooling);
+      if (d) throw new Error(`${who}: layer ${layer} was logged with ${d.b} but layer ${known.layer} with ${d.a}; re-log its activations (npm run analyze -- activations --model ${checkpoint.path} --probe ${probeSet.path ?? 'FILE'})`);
     }
     h.update(`${layer}:${r.dtype}:${m.rows}x${m.cols}\n`).update(r.data);
     matrices.push(m);
   }
-  return { checkpoint, probeSet, pooling: src.pooling, layers, matrices, rows: matrices[0].rows, digest: h.digest('hex') };
+  // Layers of unknown settings make the whole set's unknown: its rows may have come from another logging.
+  const extraction = unknown || known === null ? null : known.settings;
+  // Settings enter the digest (and so every cache key) only when known, so rows logged before they
+  // were recorded keep their cached results; a set re-logged under other settings gets a new key even
+  // where its bytes came out identical.
+  if (extraction) h.update(`extraction:${canonicalJson(extractionIdentity(extraction))}\n`);
+  return { checkpoint, probeSet, pooling: src.pooling, layers, matrices, rows: matrices[0].rows, extraction, digest: h.digest('hex') };
+}
+
+/** The CLI flag that re-logs a set with one side's value of the differing setting. */
+function relogFlag(d: SettingDifference, s: ExtractionSettings): string {
+  switch (d.setting) {
+    case 'max_length':
+      return ` --max-length ${s.max_length ?? s.truncated_to}`;
+    case 'tokenizer':
+    case 'input ids':
+      return ` --tokenizer ${s.tokenizer_path}`;
+    case 'tokens_per_text':
+      return ` --tokens-per-text ${s.tokens_per_text}`;
+    case 'position_seed':
+      return '';
+  }
+}
+
+/**
+ * Refuses two activation sets extracted under different known settings (another truncation, another
+ * tokenizer, or for 'tokens' pooling other sampled positions): their rows would describe different
+ * inputs. Unknown settings on either side pass (see extractionWarnings).
+ */
+export function assertSameExtraction(a: LoadedActivations, b: LoadedActivations): void {
+  if (!a.extraction || !b.extraction) return;
+  const d = extractionDifference(a.extraction, b.extraction, a.pooling);
+  if (!d) return;
+  const probe = b.probeSet.path ?? 'FILE';
+  throw new Error(
+    `${describeCheckpoint(a.checkpoint)} was logged with ${d.a}, ${describeCheckpoint(b.checkpoint)} with ${d.b}: ` +
+      `CKA would compare different inputs; re-log one of them with the same settings ` +
+      `(npm run analyze -- activations --model ${b.checkpoint.path} --probe ${probe}${relogFlag(d, a.extraction)})`,
+  );
+}
+
+/** One line per checkpoint among `sets` whose extraction settings are unknown (kept visible in results). */
+export function extractionWarnings(sets: LoadedActivations[]): string[] {
+  const seen = new Set<number>();
+  const out: string[] = [];
+  for (const s of sets) {
+    if (s.extraction || seen.has(s.checkpoint.id)) continue;
+    seen.add(s.checkpoint.id);
+    out.push(
+      `${describeCheckpoint(s.checkpoint)}: the tokenizer and truncation its activations were logged with are unknown ` +
+        `(logged before they were recorded), so they may differ from the other side's; ` +
+        `re-log it to check (npm run analyze -- activations --model ${s.checkpoint.path} --probe ${s.probeSet.path ?? 'FILE'})`,
+    );
+  }
+  return out;
 }
 
 /**
  * Two models' activations are comparable when they describe the same probe examples: the same probe
- * set (by content hash), pooling, rows, and layer list.
+ * set (by content hash), pooling, rows, layer list, and (where known) extraction settings.
  */
 export function assertComparable(a: LoadedActivations, b: LoadedActivations): void {
   const wa = describeCheckpoint(a.checkpoint);
@@ -129,6 +199,7 @@ export function assertComparable(a: LoadedActivations, b: LoadedActivations): vo
     throw new Error(`${wa} uses probe set ${a.probeSet.id} (${a.probeSet.name}) but ${wb} uses probe set ${b.probeSet.id} (${b.probeSet.name}): compare activations of the same probe set`);
   }
   if (a.pooling !== b.pooling) throw new Error(`${wa} is ${a.pooling}-pooled but ${wb} is ${b.pooling}-pooled`);
+  assertSameExtraction(a, b); // before the row count: other tokens_per_text also changes it, and this says why
   if (a.rows !== b.rows) throw new Error(`${wa} has ${a.rows} examples but ${wb} has ${b.rows}: different example counts`);
   if (a.layers.join(',') !== b.layers.join(',')) {
     throw new Error(`${wa} has layers [${a.layers.join(', ')}] but ${wb} has [${b.layers.join(', ')}]: same-layer comparison needs the same layers`);

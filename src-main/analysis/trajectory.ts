@@ -7,7 +7,7 @@ import type { Pooling } from '../../native-runner/activations/pooling';
 import type { Db } from '../store/db';
 import { cachedSameLayer, modelInfo, regionsOf } from './comparisons';
 import type { ModelInfo, RegionValue } from './comparisons';
-import { assertComparable, lighten, loadActivations } from './stored-activations';
+import { assertComparable, extractionWarnings, lighten, loadActivations } from './stored-activations';
 import type { LoadedActivations } from './stored-activations';
 
 export interface TrajectoryRequest {
@@ -36,6 +36,7 @@ export interface TrajectoryResult {
   measure: 'linear' | 'debiased';
   layers: number[];
   points: TrajectoryPoint[]; // in step order
+  warnings?: string[]; // checkpoints whose tokenizer/truncation settings are unknown
 }
 
 /** The run's checkpoints in step order (the checkpoints table). */
@@ -67,6 +68,7 @@ export async function trajectory(db: Db, req: TrajectoryRequest): Promise<Trajec
     const whole = regions?.find((r) => r.region === 'all')?.mean ?? null;
     points.push({ checkpoint: modelInfo(l), divergence, whole, regions, cached: same.cached });
   }
+  const warnings = extractionWarnings([ref, ...loaded]);
   return {
     runId: req.runId,
     ref: modelInfo(ref),
@@ -75,5 +77,6 @@ export async function trajectory(db: Db, req: TrajectoryRequest): Promise<Trajec
     measure: debiased ? 'debiased' : 'linear',
     layers: ref.layers,
     points,
+    ...(warnings.length ? { warnings } : {}),
   };
 }

@@ -55,6 +55,8 @@ export interface CompareResult {
   cross?: { rows: number[]; cols: number[]; cka: number[][] };
   bootstrap?: { reps: number; seed: number; level: number; layers: LayerInterval[] };
   cached: { sameLayer: boolean; control?: boolean; cross?: boolean; bootstrap?: boolean };
+  /** Caveats that did not stop the comparison (e.g. a side whose tokenizer/truncation settings are unknown). */
+  warnings?: string[];
 }
 
 export interface TrajectoryResult {
@@ -65,6 +67,7 @@ export interface TrajectoryResult {
   measure: 'linear' | 'debiased';
   layers: number[];
   points: { checkpoint: ModelInfo; divergence: number[]; whole: number | null; regions: RegionValue[] | null; cached: boolean }[];
+  warnings?: string[]; // as CompareResult's
 }
 
 export interface ProbeMetrics {

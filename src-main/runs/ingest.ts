@@ -114,7 +114,8 @@ export class RunIngest {
       ckpt = addCheckpoint(this.db, { runId: this.runId, step: e.step, phase: e.phase, path: modelDir, sha256: weightsHash(modelDir) });
     }
     const probeSetId = ensureProbeSet(this.db, { name: path.basename(meta.probe_path).replace(/\.[^.]+$/, ''), sha256: meta.probe_sha256, nTexts: meta.texts, path: meta.probe_path });
-    putActivations(this.db, ckpt, probeSetId, sets);
+    // Every block keeps the settings it was extracted under (null: a directory written before they were recorded).
+    putActivations(this.db, ckpt, probeSetId, sets.map((s) => ({ ...s, extraction: meta.extraction ?? null })));
     this.events.emit({ type: 'run-log', runId: this.runId, level: 'info', message: `activations of step ${e.step} logged (${meta.texts} texts x ${meta.layers} layers)` });
   }
 

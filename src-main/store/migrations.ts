@@ -112,4 +112,14 @@ export const MIGRATIONS: Migration[] = [
       ALTER TABLE runs ADD COLUMN last_step INTEGER;
     `,
   },
+  {
+    version: 3,
+    name: 'activations remember their extraction settings (tokenizer, truncation, token sampling)',
+    // A column on each row rather than a table per checkpoint x probe set: the settings belong to the
+    // extraction that wrote the block, and two loggings of one pair may cover different poolings.
+    // NULL = logged before settings were recorded (unknown).
+    sql: `
+      ALTER TABLE activations ADD COLUMN extraction TEXT CHECK (extraction IS NULL OR json_valid(extraction));
+    `,
+  },
 ];
