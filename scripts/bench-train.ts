@@ -2,7 +2,7 @@
 // CPU EP (2 intra-op threads), for the "small" and "big" shapes under MLM, CLM and frozen CLM.
 //   npm run bench:train                 human-readable table
 //   npm run bench:train -- --json       one JSON object per line
-//   options: --steps N (measured steps, default 12), --warmup N (default 3), --only small|big,
+//   options: --steps N (measured steps, default 12), --warmup N (default 3), --only small|big|demo,
 //            --run I (only RUNS[I]), --threads N, --profile DIR (ORT profiling; prints the top ops by time),
 //            --peak (first measure a 2048³ float32 Gemm: the GEMM ceiling of ORT here, and, where a C
 //            compiler and AVX-512 exist, the CPU's float32 FMA peak: scripts/native/fma-peak.c),
@@ -36,10 +36,12 @@ const profileDir = opt('profile', '');
 const spinWait = flag('spin');
 const procs = Number(opt('procs', '1'));
 
-interface Shape { name: string; V: number; D: number; L: number; H: number; F: number; T: number; B: number }
+interface Shape { name: string; V: number; D: number; L: number; H: number; F: number; T: number; B: number; local?: number; optIn?: boolean }
 const SHAPES: Shape[] = [
   { name: 'small', V: 4096, D: 128, L: 2, H: 4, F: 512, T: 64, B: 16 },
   { name: 'big', V: 4096, D: 256, L: 4, H: 4, F: 1024, T: 128, B: 16 },
+  // the demo preset at the study's demo scale (--only demo; not part of the table)
+  { name: 'demo', V: 4096, D: 128, L: 12, H: 4, F: 256, T: 128, B: 16, local: 64, optIn: true },
 ];
 const RUNS: { objective: Objective; frozen: string; freeze: FreezeSpec }[] = [
   { objective: 'mlm', frozen: 'none', freeze: NO_FREEZE },
@@ -51,7 +53,7 @@ const hyper: AdamWHyper = { beta1: 0.9, beta2: 0.98, eps: 1e-6, weightDecay: 1e-
 
 function config(s: Shape): ModernBertConfig {
   return { ...HF_DEFAULTS, vocab_size: s.V, hidden_size: s.D, num_hidden_layers: s.L, num_attention_heads: s.H,
-    intermediate_size: s.F, local_attention: 128, max_position_embeddings: 512, pad_token_id: 0, cls_token_id: 1, sep_token_id: 2 };
+    intermediate_size: s.F, local_attention: s.local ?? 128, max_position_embeddings: 512, pad_token_id: 0, cls_token_id: 1, sep_token_id: 2 };
 }
 
 /** FLOPs of all GEMM-type nodes (2·M·N·K each), counted on the generated graph itself. */
@@ -165,7 +167,7 @@ if (flag('peak')) {
 // The runs of one shape are interleaved step by step (round robin), so that load from other
 // processes on a shared machine hits all of them alike and their ratios stay fair.
 for (const s of SHAPES) {
-  if (only && s.name !== only) continue;
+  if (only ? s.name !== only : s.optIn) continue;
   const cfg = config(s);
   const active = RUNS.map((r, ri) => ({ r, ri })).filter(({ ri }) => !onlyRun || Number(onlyRun) === ri);
   const benches = [];
