@@ -10,18 +10,23 @@ import { activationLayers, getActivation } from '../store/activations';
 import { RunEventBus } from '../events';
 import { RunQueue } from './queue';
 import { logActivations, modelDirHash } from '../analysis/activation-log';
+import { loadTokenizer } from '../../native-runner/data/tokenizer';
+import { sameExtraction } from '../../native-runner/activations/extraction-settings';
+import { writeActivationDir } from '../../native-runner/activations/store-files';
+import { createRun } from '../store/runs';
+import { RunIngest } from './ingest';
 
 const root = path.resolve(__dirname, '../..');
 const CORPUS = path.join(root, 'fixtures/corpus/wordnet-noun-glosses.txt');
 const TOKENIZER = path.join(root, 'fixtures/demo-tokenizer');
+const PROBE_TEXTS = ['a disease of the liver', 'a bone of the leg', 'the study of plants', 'an instrument for cutting', 'a drug that reduces fever', 'a small domestic animal'];
 let dir: string;
 let db: Db;
 
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-ingest-'));
   db = openWorkspaceDb(path.join(dir, 'ws'));
-  const probe = ['a disease of the liver', 'a bone of the leg', 'the study of plants', 'an instrument for cutting', 'a drug that reduces fever', 'a small domestic animal'];
-  fs.writeFileSync(path.join(dir, 'probe.jsonl'), probe.map((t, i) => JSON.stringify({ id: String(i), text: t, word: `w${i}`, domain: i % 2 ? 'general' : 'bio' })).join('\n') + '\n');
+  fs.writeFileSync(path.join(dir, 'probe.jsonl'), PROBE_TEXTS.map((t, i) => JSON.stringify({ id: String(i), text: t, word: `w${i}`, domain: i % 2 ? 'general' : 'bio' })).join('\n') + '\n');
 });
 afterAll(() => {
   db.close();
@@ -52,14 +57,39 @@ describe('activation logging during a run', () => {
     const first = getActivation(db, run.checkpoints[0].id, probeSetId, 4, 'mean')!.data;
     const last = getActivation(db, run.checkpoints[2].id, probeSetId, 4, 'mean')!.data;
     expect(first.some((v, i) => Math.abs(v - last[i]) > 1e-4)).toBe(true);
-    // The main side, computing from the checkpoint directory, gets the same numbers.
+    // Every stored block carries the settings it was extracted under: the run's seq_len as max_length
+    // (probe_set.max_length unset), the tokenizer file's hash, tokens_per_text.
+    const tok = loadTokenizer(TOKENIZER);
+    const longest = Math.max(...PROBE_TEXTS.map((t) => tok.encodeWithSpecials(t).length));
+    const rows = db.prepare('SELECT DISTINCT extraction FROM activations').pluck().all() as string[];
+    expect(rows).toHaveLength(1);
+    const stored = JSON.parse(rows[0]);
+    expect(stored).toMatchObject({ max_length: 32, truncated_to: Math.min(32, longest), tokenizer_sha256: tok.hash, tokenizer_path: tok.path, tokens_per_text: 2, position_seed: 0 });
+    expect(getActivation(db, run.checkpoints[1].id, probeSetId, 0, 'mean')!.extraction).toEqual(stored);
+    // The main side, computing from the checkpoint directory with the same settings, gets the same numbers and records the same settings.
     const other = openWorkspaceDb(path.join(dir, 'ws2'));
-    const r = await logActivations(other, { modelDir: run.checkpoints[2].path, probeSet: path.join(dir, 'probe.jsonl'), tokenizer: TOKENIZER, poolings: ['mean'], maxLength: 32 });
+    const r = await logActivations(other, { modelDir: run.checkpoints[2].path, probeSet: path.join(dir, 'probe.jsonl'), tokenizer: TOKENIZER, poolings: ['mean'], maxLength: 32, tokensPerText: 2 });
     const direct = getActivation(other, r.checkpointId, r.probeSetId, 4, 'mean')!.data;
     let worst = 0;
     direct.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - last[i]))));
     expect(worst).toBeLessThan(1e-5);
+    expect(sameExtraction(r.extraction, stored)).toBe(true);
     other.close();
+  });
+
+  it('activation files written before settings were recorded are ingested with unknown (NULL) settings', () => {
+    const runId = createRun(db, { name: 'old runner', config: {} });
+    const modelDir = path.join(dir, 'old-model');
+    const actDir = writeActivationDir(modelDir, {
+      format: 'encoder-workbench/activations@1', probe_sha256: 'd'.repeat(64), probe_path: path.join(dir, 'old-probe.txt'), texts: 2, layers: 2, poolings: ['mean'], tokens_per_text: 4, max_length: 16,
+    }, [0, 1].map((layer) => ({ layer, pooling: 'mean' as const, shape: [2, 3] as [number, number], data: Float32Array.from({ length: 6 }, (_, i) => i + layer) })));
+    const ingest = new RunIngest(db, new RunEventBus(), runId);
+    const e = ingest.line(JSON.stringify({ t: 0, type: 'activations', step: 0, phase: 'start', checkpoint: modelDir, dir: actDir, probe_sha256: 'd'.repeat(64), texts: 2, layers: 2, poolings: ['mean'] }));
+    expect(e?.type).toBe('activations');
+    const ck = db.prepare('SELECT id FROM checkpoints WHERE path = ?').pluck().get(path.resolve(modelDir)) as number;
+    const ps = db.prepare('SELECT id FROM probe_sets WHERE sha256 = ?').pluck().get('d'.repeat(64)) as number;
+    expect(activationLayers(db, ck, ps, 'mean')).toEqual([0, 1]);
+    expect(getActivation(db, ck, ps, 1, 'mean')!.extraction).toBeNull();
   });
 
   it('a probe set without a tokenizer is refused before the run starts', () => {

@@ -7,7 +7,7 @@ import { MIGRATIONS } from './migrations';
 import { createRun, getRun, listRuns, setRunStatus } from './runs';
 import { insertMetrics, metricSeries } from './metrics';
 import { addCheckpoint } from './checkpoints';
-import { activationLayers, getActivation, putActivations } from './activations';
+import { activationLayers, getActivation, putActivations, storedExtractions } from './activations';
 import { ensureProbeSet } from './probe-sets';
 import { getCachedAnalysis, putCachedAnalysis } from './analyses';
 
@@ -59,6 +59,35 @@ describe('workspace database', () => {
     expect(schemaVersion(again)).toBe(extra.length); // the failed migration left nothing behind
     expect(again.prepare("SELECT count(*) FROM sqlite_master WHERE name = 't'").pluck().get()).toBe(0);
     again.close();
+  });
+
+  it('migration 3 keeps activation rows of a version-2 database, with unknown (NULL) extraction settings', () => {
+    const file = path.join(dir, 'v2.db');
+    const v2 = openDb(file, { migrations: MIGRATIONS.slice(0, 2) });
+    expect(schemaVersion(v2)).toBe(2);
+    const ck = addCheckpoint(v2, { runId: null, step: null, phase: null, path: '/old', sha256: 'o' });
+    const ps = ensureProbeSet(v2, { name: 'probe', sha256: 'h', nTexts: 2 });
+    const data = Float32Array.from([1, 2, 3, 4]);
+    // The version-2 table has no extraction column: rows as that build wrote them.
+    const ins = v2.prepare("INSERT INTO activations (checkpoint_id, probe_set_id, layer, pooling, dtype, shape, data) VALUES (?, ?, ?, 'mean', 'float32', '[2,2]', ?)");
+    for (const layer of [0, 1]) ins.run(ck, ps, layer, Buffer.from(data.buffer));
+    v2.close();
+    const db = openDb(file);
+    expect(schemaVersion(db)).toBe(MIGRATIONS.length);
+    expect(db.prepare('SELECT name FROM schema_migrations WHERE version = 3').pluck().get()).toMatch(/extraction settings/);
+    expect(db.prepare('SELECT count(*) FROM activations WHERE extraction IS NULL').pluck().get()).toBe(2);
+    const old = getActivation(db, ck, ps, 1, 'mean')!;
+    expect(Array.from(old.data)).toEqual([1, 2, 3, 4]);
+    expect(old.extraction).toBeNull();
+    // New rows keep their settings; the column only takes JSON.
+    const extraction = { max_length: 8, truncated_to: 8, tokenizer_sha256: 't'.repeat(64), tokenizer_path: '/tok', input_ids_sha256: 'i'.repeat(64), tokens_per_text: 4, position_seed: 0 };
+    putActivations(db, ck, ps, [{ layer: 2, pooling: 'mean', shape: [2, 2], data, extraction }]);
+    expect(getActivation(db, ck, ps, 2, 'mean')!.extraction).toEqual(extraction);
+    const distinct = storedExtractions(db, ck, ps, ['mean']);
+    expect(distinct).toHaveLength(2);
+    expect(distinct).toEqual(expect.arrayContaining([null, extraction]));
+    expect(() => db.prepare("UPDATE activations SET extraction = 'not json' WHERE layer = 0").run()).toThrow(/CHECK/);
+    db.close();
   });
 
   it('refuses a database from a newer build', () => {
