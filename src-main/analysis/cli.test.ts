@@ -136,4 +136,23 @@ describe('analyze CLI', () => {
     expect(db2.prepare('SELECT count(*) FROM analyses').pluck().get()).toBe(before);
     db2.close();
   });
+
+  it('activations print their settings; cka refuses sets logged with another max_length and warns about unknown settings', async () => {
+    const dirD = writeTinyModel(path.join(tmp, 'd'), 34);
+    const act = await analyze('activations', '--model', dirD, '--probe', probe, '--tokenizer', DEMO_TOKENIZER, '--max-length', '6');
+    expect(act.code, act.stderr).toBe(0);
+    expect(act.stdout).toMatch(/activations computed and stored \(max_length 6, texts cut at 6 tokens, tokenizer .*demo-tokenizer.tokenizer\.json, tokens_per_text 4\)/);
+    // A was logged in the first test without --max-length (its run config has no probe_set).
+    const refused = await analyze('cka', '--a', dirA, '--b', dirD, '--json');
+    expect(refused.code).toBe(1);
+    expect(parsed(refused).error).toMatch(/^checkpoint 1 \(.*a\) was logged with max_length unset \(texts cut at \d+ tokens\), checkpoint \d+ \(.*d\) with max_length 6: CKA would compare different inputs; re-log one of them with the same settings \(npm run analyze -- activations --model .*d --probe .*probe\.jsonl --max-length \d+\)$/);
+    // Settings unknown (as for rows logged before they were recorded): compared, with a warning on stderr.
+    const db = openWorkspaceDb(ws);
+    db.prepare('UPDATE activations SET extraction = NULL WHERE checkpoint_id = (SELECT id FROM checkpoints WHERE path = ?)').run(path.resolve(dirD));
+    db.close();
+    const warned = await analyze('cka', '--a', dirA, '--b', dirD, '--json');
+    expect(warned.code, warned.stderr).toBe(0);
+    expect(parsed(warned).warnings).toHaveLength(1);
+    expect(warned.stderr).toMatch(/warning: checkpoint \d+ \(.*d\): the tokenizer and truncation its activations were logged with are unknown/);
+  });
 });

@@ -13,6 +13,9 @@ import { replicateCKAs, resampleCounts } from './bootstrap';
 import { crossLayerCKA } from './cross-layer';
 import { compareModels, ensureActivations } from './service';
 import { compareStored } from './comparisons';
+import { loadActivations } from './stored-activations';
+import { trajectory } from './trajectory';
+import { createRun } from '../store/runs';
 import { DEMO_TOKENIZER, writeProbeFile, writeTinyModel } from './test-models';
 
 let tmp: string;
@@ -125,5 +128,94 @@ describe('comparisons over stored activations', () => {
     // Nothing stored for a model without a probe file: a clear hint.
     const fresh = writeTinyModel(path.join(tmp, 'fresh'), 9);
     await expect(compareModels(db, { a: fresh, b: dirB })).rejects.toThrow(/no mean-pooled activations stored; pass --probe FILE/);
+  });
+});
+
+describe('extraction settings of compared activations', () => {
+  it('refuses sets logged with another max_length, naming both; re-logging one with the same settings makes them comparable', async () => {
+    const dirC = writeTinyModel(path.join(tmp, 'c'), 4);
+    const dirD = writeTinyModel(path.join(tmp, 'd'), 5);
+    const c = await ensureActivations(db, dirC, { probe, tokenizer: DEMO_TOKENIZER, maxLength: 6 });
+    const d = await ensureActivations(db, dirD, { probe, tokenizer: DEMO_TOKENIZER, maxLength: 8 });
+    expect(c.extraction).toMatchObject({ max_length: 6, truncated_to: 6 });
+    const before = count();
+    const err = await compareStored(db, { a: c, b: d }).catch((e: Error) => e.message);
+    expect(err).toBe(
+      `checkpoint ${c.checkpointId} (${path.resolve(dirC)}) was logged with max_length 6, checkpoint ${d.checkpointId} (${path.resolve(dirD)}) with max_length 8: ` +
+        `CKA would compare different inputs; re-log one of them with the same settings (npm run analyze -- activations --model ${path.resolve(dirD)} --probe ${path.resolve(probe)} --max-length 6)`,
+    );
+    // Also against a set logged without a max_length (cut only by the longest text), and as a control pair.
+    const a = await ensureActivations(db, dirA, {});
+    await expect(compareStored(db, { a, b: c })).rejects.toThrow(/with max_length unset \(texts cut at \d+ tokens\), checkpoint \d+ \(.*c\) with max_length 6: CKA would compare different inputs/);
+    await expect(compareStored(db, { a, b: a, control: { a: c, b: c } })).rejects.toThrow(/max_length unset .* max_length 6/);
+    expect(count()).toBe(before);
+    // The suggested re-log: D with max_length 6 replaces its blocks (the stored ones were cut at 8).
+    const again = await ensureActivations(db, dirD, { probe, tokenizer: DEMO_TOKENIZER, maxLength: 6 });
+    expect(again.logged).toBe(true);
+    const r = await compareStored(db, { a: c, b: again });
+    expect(r.layers).toEqual([0, 1, 2, 3, 4]);
+    expect(r.warnings).toBeUndefined();
+    // Equal settings and the stored blocks are reused, not recomputed.
+    expect((await ensureActivations(db, dirD, { probe, tokenizer: DEMO_TOKENIZER, maxLength: 6 })).logged).toBe(false);
+  });
+
+  it('refuses other tokens_per_text for tokens pooling only, and refuses it in a trajectory before computing any point', async () => {
+    const dirE = writeTinyModel(path.join(tmp, 'e'), 6);
+    const dirF = writeTinyModel(path.join(tmp, 'f'), 7);
+    const e = await ensureActivations(db, dirE, { probe, tokenizer: DEMO_TOKENIZER, maxLength: 8, tokensPerText: 2 });
+    const f = await ensureActivations(db, dirF, { probe, tokenizer: DEMO_TOKENIZER, maxLength: 8, tokensPerText: 3 });
+    await expect(compareStored(db, { a: e, b: f, pooling: 'tokens' })).rejects.toThrow(/was logged with tokens_per_text 2, checkpoint \d+ \(.*f\) with tokens_per_text 3: .* --tokens-per-text 2\)$/);
+    expect((await compareStored(db, { a: e, b: f, pooling: 'mean' })).examples).toBe(24);
+    // A run whose checkpoints are E and F, against E as the reference.
+    const runId = createRun(db, { name: 'traj', config: {} });
+    db.prepare('UPDATE checkpoints SET run_id = ?, step = ? WHERE id = ?').run(runId, 1, e.checkpointId);
+    db.prepare('UPDATE checkpoints SET run_id = ?, step = ? WHERE id = ?').run(runId, 2, f.checkpointId);
+    const before = count();
+    await expect(trajectory(db, { runId, ref: { checkpointId: e.checkpointId }, probeSetId: e.probeSetId, pooling: 'tokens' })).rejects.toThrow(/tokens_per_text 3.*tokens_per_text 2/);
+    expect(count()).toBe(before);
+    expect((await trajectory(db, { runId, ref: { checkpointId: e.checkpointId }, probeSetId: e.probeSetId })).points).toHaveLength(2);
+  });
+
+  it('allows unknown (NULL) settings on one side, keeping it visible as a warning', async () => {
+    const a = await ensureActivations(db, dirA, {});
+    const b = await ensureActivations(db, dirB, {});
+    const known = await compareStored(db, { a, b });
+    expect(known.warnings).toBeUndefined();
+    // As a row logged before migration 3: its settings are unknown.
+    db.prepare('UPDATE activations SET extraction = NULL WHERE checkpoint_id = ?').run(b.checkpointId);
+    try {
+      const r = await compareStored(db, { a, b });
+      expect(r.cka).toEqual(known.cka);
+      expect(r.warnings).toHaveLength(1);
+      expect(r.warnings![0]).toMatch(new RegExp(`^checkpoint ${b.checkpointId} \\(.*b\\): the tokenizer and truncation its activations were logged with are unknown .*npm run analyze -- activations --model .*b --probe`));
+      // One unknown layer makes the whole set unknown (it may come from another logging).
+      db.prepare('UPDATE activations SET extraction = (SELECT extraction FROM activations WHERE checkpoint_id = ? LIMIT 1) WHERE checkpoint_id = ? AND layer != 2').run(a.checkpointId, b.checkpointId);
+      expect((await compareStored(db, { a, b })).warnings).toHaveLength(1);
+    } finally {
+      // Re-log B (its settings unknown, so the stored blocks are not reused) for the tests after this one.
+      expect((await ensureActivations(db, dirB, { probe, tokenizer: DEMO_TOKENIZER })).logged).toBe(true);
+    }
+    expect((await compareStored(db, { a, b })).warnings).toBeUndefined();
+  });
+
+  it('keys cached results by the settings: a set re-logged under other settings is not served a stale result', async () => {
+    const dirG = writeTinyModel(path.join(tmp, 'g'), 8);
+    const dirH = writeTinyModel(path.join(tmp, 'h'), 9);
+    // 32 and 48 tokens cut none of these texts: the activations are the same bytes either way.
+    const log = (dir: string, maxLength: number) => ensureActivations(db, dir, { probe, tokenizer: DEMO_TOKENIZER, maxLength });
+    const [g, h] = [await log(dirG, 32), await log(dirH, 32)];
+    const bytes = () => Buffer.from(getActivation(db, g.checkpointId, g.probeSetId, 3, 'mean')!.data.buffer).toString('hex');
+    const first = await compareStored(db, { a: g, b: h });
+    expect(first.cached.sameLayer).toBe(false);
+    expect((await compareStored(db, { a: g, b: h })).cached.sameLayer).toBe(true);
+    const digest = loadActivations(db, { checkpointId: g.checkpointId, probeSetId: g.probeSetId, pooling: 'mean' }).digest;
+    const before = bytes();
+    expect((await log(dirG, 48)).logged).toBe(true);
+    expect((await log(dirH, 48)).logged).toBe(true);
+    expect(bytes()).toBe(before);
+    expect(loadActivations(db, { checkpointId: g.checkpointId, probeSetId: g.probeSetId, pooling: 'mean' }).digest).not.toBe(digest);
+    const relogged = await compareStored(db, { a: g, b: h });
+    expect(relogged.cached.sameLayer).toBe(false);
+    expect(relogged.cka).toEqual(first.cka);
   });
 });
