@@ -61,7 +61,7 @@ export function createServices(ctx: ServiceContext) {
   // The app and serve mode always give a host, so ORT's blocking GEMMs never stall their event loop.
   const analyse = <M extends AnalysisMethod>(method: M, input: AnalysisInputs[M]): Promise<AnalysisResult<M>> =>
     ctx.analysisHost ? ctx.analysisHost.call(method, input) : runAnalysis({ db, workspaceDir: ctx.workspaceDir }, method, input);
-  const study = new StudyService({ db, workspaceDir: ctx.workspaceDir, queue: ctx.queue });
+  const study = new StudyService({ db, workspaceDir: ctx.workspaceDir, queue: ctx.queue, analysisHost: ctx.analysisHost });
   const services = {
     async workspaceInfo(): Promise<ApiOutputs['workspaceInfo']> {
       return {

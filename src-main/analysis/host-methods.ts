@@ -1,6 +1,8 @@
 // The typed API's heavy analyses (float64 GEMMs in ORT, probe training, weight reads), as one table
 // that both the analysis host child process and the in-process fallback of services.ts run, so the
 // two paths cannot drift apart. Inputs are the API's validated inputs; results are the API's outputs.
+// One more method is not part of the typed API: `studyAnalyses`, the CLM-detour study's analyses,
+// figures and report (study/analysis-stage.ts), which StudyService runs here, reporting progress.
 import path from 'node:path';
 import type { ApiOutputs } from '../common/contract';
 import type { Db } from '../store/db';
@@ -11,10 +13,13 @@ import { trajectory } from './trajectory';
 import { probeStored } from './probe-stored';
 import { driftBetweenDirs } from './model-drift';
 import { modelDirOf, runActivationDefaults, transplantModel } from './service';
+import type { AnalysisStageInput, AnalysisStageProgress, AnalysisStageResult } from '../study/analysis-stage';
 
 export interface AnalysisContext {
   db: Db;
   workspaceDir: string;
+  /** Where a method with progress (AnalysisProgress) reports it: the host's child sends it to the caller. */
+  progress?: (p: unknown) => void;
 }
 
 export interface AnalysisInputs {
@@ -23,10 +28,16 @@ export interface AnalysisInputs {
   probe: { checkpointId: number; probeSetId: number; pooling?: Pooling; labelSets?: string[] };
   weightDrift: { checkpointId: number; refCheckpointId: number };
   transplant: { a: number; b: number; group: 'low' | 'mid' | 'deep'; probeSetId: number; pooling?: Pooling; tokenizer?: string };
+  studyAnalyses: AnalysisStageInput;
 }
 
 export type AnalysisMethod = keyof AnalysisInputs;
-export type AnalysisResult<M extends AnalysisMethod> = ApiOutputs[M];
+type AnalysisOutputs = Pick<ApiOutputs, Exclude<AnalysisMethod, 'studyAnalyses'>> & { studyAnalyses: AnalysisStageResult };
+export type AnalysisResult<M extends AnalysisMethod> = AnalysisOutputs[M];
+
+/** What a method reports while it runs (methods not listed report nothing). */
+interface AnalysisProgresses { studyAnalyses: AnalysisStageProgress }
+export type AnalysisProgress<M extends AnalysisMethod> = M extends keyof AnalysisProgresses ? AnalysisProgresses[M] : never;
 
 /** Analysis failures are about the inputs (missing layers, other probe sets, corrupt blobs): say so. */
 async function asValidation<T>(f: () => Promise<T>): Promise<T> {
@@ -50,6 +61,11 @@ const methods: { [M in AnalysisMethod]: (ctx: AnalysisContext, input: AnalysisIn
     const runOfB = db.prepare('SELECT run_id FROM checkpoints WHERE id = ?').pluck().get(input.b) as number | null | undefined;
     const tokenizer = input.tokenizer ?? runActivationDefaults(db, runOfB ?? null).tokenizer;
     return transplantModel(db, { a: modelDirOf(db, input.a), b: modelDirOf(db, input.b), out, group: input.group, probe, pooling: input.pooling, tokenizer });
+  },
+  async studyAnalyses({ db, progress }, input) {
+    // Loaded on first use: the report's modules (pdfkit, fonts, resvg) need not slow every child's start.
+    const { runAnalysisStage } = await import('../study/analysis-stage');
+    return runAnalysisStage(db, input, progress);
   },
 };
 

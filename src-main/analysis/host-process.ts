@@ -3,12 +3,17 @@
 // table would freeze the Electron main process / the serve HTTP server for seconds.
 // usage: node --import tsx host-process.ts WORKSPACE_DIR   (with an IPC channel)
 // Protocol over IPC: parent → {id, method, input}; child → {ready: true} once, then one
-// {id, ok: true, result} | {id, ok: false, error: {name, message}} per request.
+// {id, ok: true, result} | {id, ok: false, error: {name, message}} per request, after any number of
+// {id, progress} from a method that reports progress (studyAnalyses).
 import { openWorkspaceDb } from '../store/db';
 import { isAnalysisMethod, runAnalysis } from './host-methods';
 
 export type HostRequest = { id: number; method: string; input: unknown };
-export type HostResponse = { ready: true } | { id: number; ok: true; result: unknown } | { id: number; ok: false; error: { name: string; message: string } };
+export type HostResponse =
+  | { ready: true }
+  | { id: number; progress: unknown }
+  | { id: number; ok: true; result: unknown }
+  | { id: number; ok: false; error: { name: string; message: string } };
 
 function fail(message: string): never {
   process.stderr.write(`analysis host: ${message}\n`);
@@ -29,7 +34,8 @@ function main(): void {
     const req = raw as HostRequest;
     if (typeof req?.id !== 'number') return void process.stderr.write(`analysis host: ignoring a message without a numeric id: ${JSON.stringify(raw)}\n`);
     if (!isAnalysisMethod(req.method)) return send({ id: req.id, ok: false, error: { name: 'UnknownMethodError', message: `analysis host: unknown method ${JSON.stringify(req.method)}` } });
-    runAnalysis({ db, workspaceDir }, req.method, req.input as never).then(
+    const progress = (p: unknown) => send({ id: req.id, progress: p });
+    runAnalysis({ db, workspaceDir, progress }, req.method, req.input as never).then(
       (result) => send({ id: req.id, ok: true, result }),
       (err: unknown) => {
         const e = err instanceof Error ? err : new Error(String(err));

@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { appRoot } from '../app-root';
 import { ApiError } from '../common/errors';
-import type { AnalysisInputs, AnalysisMethod, AnalysisResult } from './host-methods';
+import type { AnalysisInputs, AnalysisMethod, AnalysisProgress, AnalysisResult } from './host-methods';
 import type { HostRequest, HostResponse } from './host-process';
 
 /** The host itself failed (could not start, died, was closed), as opposed to the analysis's own errors. */
@@ -22,6 +22,7 @@ const STDERR_GRACE_MS = 500;
 
 interface Pending {
   method: string;
+  onProgress?: (p: never) => void;
   resolve: (v: unknown) => void;
   reject: (e: Error) => void;
 }
@@ -55,10 +56,11 @@ export class AnalysisHost {
   /**
    * Runs one analysis in the child. Errors keep their name and message (ValidationError, NotFoundError…);
    * failures of the host itself reject with AnalysisHostError, its stderr's end included.
+   * onProgress receives what the method reports while it runs (studyAnalyses: status patches).
    */
-  call<M extends AnalysisMethod>(method: M, input: AnalysisInputs[M]): Promise<AnalysisResult<M>> {
+  call<M extends AnalysisMethod>(method: M, input: AnalysisInputs[M], onProgress?: (p: AnalysisProgress<M>) => void): Promise<AnalysisResult<M>> {
     // Calls wait for the previous one to settle: one analysis at a time, in order of arrival.
-    const run = this.queue.then(() => this.send(method, input));
+    const run = this.queue.then(() => this.send(method, input, onProgress));
     this.queue = run.catch(() => undefined);
     return run as Promise<AnalysisResult<M>>;
   }
@@ -74,14 +76,14 @@ export class AnalysisHost {
     clearTimeout(timer);
   }
 
-  private async send(method: string, input: unknown): Promise<unknown> {
+  private async send(method: string, input: unknown, onProgress?: (p: never) => void): Promise<unknown> {
     if (this.closed) throw new AnalysisHostError(`analysis host is closed; ${method} was not run`);
     const child = this.child ?? this.start();
     await child.ready;
     if (this.child !== child) throw new AnalysisHostError(`analysis host exited before ${method} could be sent; its stderr ended with:\n${child.stderrTail.trim()}`);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      child.pending.set(id, { method, resolve, reject });
+      child.pending.set(id, { method, onProgress, resolve, reject });
       // A send that fails (channel just closed) is reported by the 'exit' handler with the stderr tail.
       try {
         child.proc.send({ id, method, input } satisfies HostRequest, () => undefined);
@@ -123,6 +125,15 @@ export class AnalysisHost {
       if ('ready' in m) return readyResolve();
       const p = child.pending.get(m.id);
       if (!p) return;
+      if ('progress' in m) {
+        // A throwing listener must not become an uncaught exception in the main process.
+        try {
+          p.onProgress?.(m.progress as never);
+        } catch (err) {
+          process.stderr.write(`analysis host: a progress listener of ${p.method} threw: ${(err as Error).stack ?? err}\n`);
+        }
+        return;
+      }
       child.pending.delete(m.id);
       if (m.ok) p.resolve(m.result);
       else p.reject(new ApiError(m.error.name, m.error.message));

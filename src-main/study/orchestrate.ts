@@ -2,28 +2,19 @@
 // → figures → HTML + PDF report. Every stage reuses what an earlier invocation finished (finished
 // runs, cached analyses in SQLite, transplanted models), so a killed study continues where it stopped.
 // The same function serves `npm run study` (its own workspace in OUT) and the UI (the app's workspace).
+// The analyses, figures and report (analysis-stage.ts) run in the analysis host's child when given one
+// (the app, serve: their main process must keep answering), else in this process (the CLI).
 import fs from 'node:fs';
 import path from 'node:path';
-import { createRequire } from 'node:module';
-import { execFileSync } from 'node:child_process';
-import os from 'node:os';
-import { writeFileAtomic } from '../../native-runner/data/atomic-file';
 import type { Db } from '../store/db';
 import type { RunQueue } from '../runs/queue';
-import { getRun } from '../store/runs';
-import { metricSeries } from '../store/metrics';
-import { appRoot, appVersion } from '../app-root';
-import type { StudyRunState, StudyStatus } from '../common/study-types';
+import type { AnalysisHost } from '../analysis/host';
+import type { StudyStatus } from '../common/study-types';
 import { SCALE_PRESETS, totalStudySteps, type StudyScale } from './plan';
 import { studyAssets } from './assets';
-import { ensureStudyRuns, runIdsByKey, waitForRuns } from './study-runs';
-import { runAnalyses } from './analyses';
-import { exportStudyFigures, studyFigures } from './figures';
-import { studySummary } from './summary';
-import { reportTables, type RunRecord } from './report-tables';
-import { reportHtml } from './report-html';
-import { reportPdf } from './report-pdf';
-import type { ReportModel } from './report-model';
+import { ensureStudyRuns, waitForRuns } from './study-runs';
+import { runAnalysisStage, type AnalysisStageInput } from './analysis-stage';
+import { writeFileAtomic } from '../../native-runner/data/atomic-file';
 
 export interface StudyOptions {
   db: Db;
@@ -33,46 +24,11 @@ export interface StudyOptions {
   reportDir?: string;          // default OUT/report
   dataDir?: string;            // training JSONL + token cache; default OUT/study-data (the app: WORKSPACE/study-data)
   baseModel?: string;          // default fixtures/demo-base
+  /** Runs the analyses, figures and report in the analysis host's child (the app, serve); absent: in this process (the CLI). */
+  analysisHost?: Pick<AnalysisHost, 'call'>;
   onStatus?: (s: StudyStatus) => void;
   shouldStop?: () => boolean;
   pollMs?: number;
-}
-
-const require = createRequire(import.meta.url);
-function packageVersion(name: string): string {
-  try { return (require(`${name}/package.json`) as { version: string }).version; } catch { return 'unknown'; }
-}
-
-function gitCommit(): string {
-  try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: appRoot(), stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-  } catch {
-    return 'unknown';
-  }
-}
-
-export function studyVersions(db: Db): Record<string, string> {
-  return {
-    workbench: `${appVersion()} (git ${gitCommit()})`,
-    node: process.versions.node,
-    'onnxruntime-node': packageVersion('onnxruntime-node'),
-    sqlite: (db.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v,
-    'better-sqlite3': packageVersion('better-sqlite3'),
-    pdfkit: packageVersion('pdfkit'),
-    machine: `${os.platform()} ${os.arch()}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB`,
-  };
-}
-
-function runRecord(db: Db, r: StudyRunState): RunRecord {
-  const run = getRun(db, r.runId!)!;
-  const loss = metricSeries(db, run.id, 'loss');
-  const finite = loss.values.filter((v): v is number => v !== null && Number.isFinite(v));
-  const t = (iso: string | null) => (iso ? Date.parse(iso.endsWith('Z') || iso.includes('+') ? iso : `${iso.replace(' ', 'T')}Z`) : NaN);
-  const seconds = (t(run.finishedAt) - t(run.startedAt)) / 1000;
-  return {
-    key: r.key, label: r.label, runId: run.id, steps: run.totalSteps ?? 0, seconds: Number.isFinite(seconds) ? seconds : null,
-    firstLoss: finite[0] ?? null, lastLoss: finite[finite.length - 1] ?? null, reused: r.reused, config: run.config,
-  };
 }
 
 /** Runs the whole study; resolves with its final status (stage 'done'), rejects on failure (status 'failed' reported first). */
@@ -119,37 +75,16 @@ export async function runStudy(o: StudyOptions): Promise<StudyStatus> {
     });
     timings.push({ label: 'training (this invocation, waiting for the queue)', seconds: (Date.now() - tTrain) / 1000 });
 
-    const tAnalyses = Date.now();
-    emit({ stage: 'analysing', message: 'analyses', etaS: preset.analysisSecondsGuess });
-    const results = await runAnalyses({
-      db: o.db, scale: o.scale, runIds: runIdsByKey(runs), assets, workDir: outDir,
-      onProgress: (m) => emit({ message: m, etaS: Math.max(0, preset.analysisSecondsGuess - (Date.now() - tAnalyses) / 1000) }),
-    });
-    for (const [label, seconds] of Object.entries(results.timings)) timings.push({ label: `analysis: ${label}`, seconds });
-
-    emit({ stage: 'reporting', message: 'figures and report', etaS: 10 });
-    const tReport = Date.now();
-    const figures = studyFigures(results);
-    const files = await exportStudyFigures(figures, path.join(reportDir, 'figures'));
-    const summary = studySummary(results, figures);
-    const records = runs.map((r) => runRecord(o.db, r));
-    for (const r of records) if (r.seconds !== null) timings.unshift({ label: `run #${r.runId} ${r.label}${r.reused ? ' (earlier invocation)' : ''}`, seconds: r.seconds });
-    timings.push({ label: 'figures export', seconds: (Date.now() - tReport) / 1000 });
-    timings.push({ label: 'whole study (this invocation)', seconds: (Date.now() - t0) / 1000 });
-    const model: ReportModel = {
-      title: 'The CLM detour on the demo encoder: every analysis of the paper',
-      scale: o.scale, preset, createdAt: new Date().toISOString(), summary, results,
-      figures: figures.map((f) => ({ ...f, files: files[f.name], svg: fs.readFileSync(files[f.name].svg, 'utf8') })),
-      tables: reportTables(results, summary, records), runs: records,
-      data: { baseModel: assets.baseModel, corpus: assets.corpus, tokenizer: assets.tokenizer, probe: assets.probe, tokensPerRun: perRun * preset.batchSize * preset.seqLen },
-      versions: studyVersions(o.db), timings,
-    };
-    const html = path.join(reportDir, 'report.html');
-    const pdf = path.join(reportDir, 'report.pdf');
-    writeFileAtomic(path.join(reportDir, 'results.json'), JSON.stringify({ ...results, runs: records, summary: { ...summary, figures: undefined }, timings, versions: model.versions }, null, 1) + '\n');
-    writeFileAtomic(html, reportHtml(model));
-    writeFileAtomic(pdf, await reportPdf(model));
-    emit({ stage: 'done', message: `report written to ${reportDir}`, etaS: 0, summary, report: { html, pdf, downloadPath: null } });
+    // The analysis stage patches the status as it goes (its stage and message), here or from the host's child.
+    const stageInput: AnalysisStageInput = { scale: o.scale, runs, assets, outDir, reportDir, startedAt: t0, timings };
+    const { summary, report } = o.analysisHost
+      ? await o.analysisHost.call('studyAnalyses', stageInput, emit).catch((e: Error) => {
+          // The host itself failed (its child died or could not start), not the analyses: say how to go on.
+          if (e.name === 'AnalysisHostError') throw new Error(`the analysis stage did not finish (start the study again to continue: finished runs and cached analyses are reused): ${e.message}`);
+          throw e;
+        })
+      : await runAnalysisStage(o.db, stageInput, emit);
+    emit({ stage: 'done', message: `report written to ${reportDir}`, etaS: 0, summary, report: { ...report, downloadPath: null } });
     writeFileAtomic(path.join(outDir, 'study.json'), JSON.stringify(status, null, 1) + '\n');
     return { ...status };
   } catch (e) {

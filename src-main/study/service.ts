@@ -8,12 +8,20 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../store/db';
 import type { RunQueue } from '../runs/queue';
+import type { AnalysisHost } from '../analysis/host';
 import { figuresDir } from '../figures/library';
 import type { StudyStatus } from '../common/study-types';
 import { STUDY_SCALES, type StudyScale } from './plan';
 import { runStudy } from './orchestrate';
 
-export interface StudyServiceContext { db: Db; workspaceDir: string; queue?: RunQueue; baseModel?: string }
+export interface StudyServiceContext {
+  db: Db;
+  workspaceDir: string;
+  queue?: RunQueue;
+  baseModel?: string;
+  /** Runs the analysis stage (analyses, figures, report) off this process; the app and serve always give one. */
+  analysisHost?: Pick<AnalysisHost, 'call'>;
+}
 
 export function studyDirs(workspaceDir: string, scale: StudyScale): { outDir: string; reportDir: string; downloadPath: string } {
   return {
@@ -55,6 +63,7 @@ export class StudyService {
     };
     this.running = runStudy({
       db: this.ctx.db, queue: this.ctx.queue, scale, outDir: dirs.outDir, reportDir: dirs.reportDir, dataDir: path.join(this.ctx.workspaceDir, 'study-data'), baseModel: this.ctx.baseModel,
+      analysisHost: this.ctx.analysisHost,
       onStatus: (s) => { this.current = withLink(s); },
     })
       .then((s) => this.save(withLink(s)))
