@@ -83,8 +83,7 @@ export async function runAnalysisStage(db: Db, input: AnalysisStageInput, onProg
   const preset = SCALE_PRESETS[input.scale];
   const reportDir = input.reportDir;
   const timings = [...input.timings];
-  const tAnalyses = Date.now();
-  onProgress({ stage: 'analysing', message: 'analyses', etaS: preset.analysisSecondsGuess });
+  const tAnalyses = Date.now(); // the caller has reported the stage 'analysing' already
   const results = await runAnalyses({
     db, scale: input.scale, runIds: runIdsByKey(input.runs), assets: input.assets, workDir: input.outDir,
     onProgress: (m) => onProgress({ stage: 'analysing', message: m, etaS: Math.max(0, preset.analysisSecondsGuess - (Date.now() - tAnalyses) / 1000) }),

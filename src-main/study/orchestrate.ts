@@ -75,7 +75,9 @@ export async function runStudy(o: StudyOptions): Promise<StudyStatus> {
     });
     timings.push({ label: 'training (this invocation, waiting for the queue)', seconds: (Date.now() - tTrain) / 1000 });
 
-    // The analysis stage patches the status as it goes (its stage and message), here or from the host's child.
+    // The analysis stage patches the status as it goes (its stage and message), here or from the host's child
+    // (the stage shows at once, before the child has started).
+    emit({ stage: 'analysing', message: 'analyses', etaS: preset.analysisSecondsGuess });
     const stageInput: AnalysisStageInput = { scale: o.scale, runs, assets, outDir, reportDir, startedAt: t0, timings };
     const { summary, report } = o.analysisHost
       ? await o.analysisHost.call('studyAnalyses', stageInput, emit).catch((e: Error) => {

@@ -3,6 +3,8 @@
 //  1. the CLI (`npm run study`'s entry) is stopped (SIGTERM) while its second run trains;
 //  2. the app's study service (what the UI's button calls) continues it in the same workspace: it
 //     must reuse the finished run, resume the stopped one from its checkpoint and queue nothing twice;
+//     its analysis stage runs in a real analysis host child, which is killed (SIGKILL) on the stage's
+//     first progress: the study fails with a clear error, and starting it again completes it;
 //  3. the CLI again: every run reused, analyses read back from the cache, the report rewritten.
 // Then every output is checked for existence and form.
 // Base model: fixtures/demo-base when present (the shipped demo base); otherwise a demo-preset model
@@ -22,6 +24,8 @@ import { openWorkspaceDb } from '../../src-main/store/db';
 import { RunEventBus } from '../../src-main/events';
 import { RunQueue } from '../../src-main/runs/queue';
 import { StudyService } from '../../src-main/study/service';
+import { AnalysisHost } from '../../src-main/analysis/host';
+import type { AnalysisStageProgress } from '../../src-main/study/analysis-stage';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'study-test-'));
 const OUT = path.join(dir, 'study');
@@ -50,7 +54,12 @@ function study(args: string[], onStatus?: (s: StudyStatus, child: ChildProcess) 
 
 let base = path.join(ROOT, 'fixtures', 'demo-base');
 let first: CliResult;
-let second: StudyStatus[] = [];
+let second: StudyStatus[] = [];   // the service's first attempt: its first status, then its final one
+let retry: StudyStatus[] = [];    // started again after the host's child was killed
+/** Each call the service made to the analysis host: the stage then, and the child's pid and the status at each progress. */
+interface HostCall { method: string; stageAtCall: string | undefined; progress: AnalysisStageProgress[]; pids: (number | undefined)[]; statuses: StudyStatus[] }
+const hostCalls: HostCall[] = [];
+let killedPid: number | undefined;
 let third: CliResult;
 const FIGURES = ['a-divergence', 'a-ratio', 'b-trajectory', 'd-freeze', 'e-lxl-clm-mlm', 'e-lxl-seed', 'f-grad-norms', 'probe-per-layer'];
 const preset = SCALE_PRESETS.tiny;
@@ -77,13 +86,35 @@ beforeAll(async () => {
   // 2. the service behind startStudy / studyStatus, on the same workspace
   const db = openWorkspaceDb(OUT);
   const queue = new RunQueue(db, new RunEventBus(), { workspaceDir: OUT });
+  const host = new AnalysisHost(OUT);
+  // The real host, watched: what the service sends it, and its child killed on the first call's first progress.
+  const watched: Pick<AnalysisHost, 'call'> = {
+    call: ((method, input, onProgress) => {
+      const rec: HostCall = { method, stageAtCall: service.status('tiny')?.stage, progress: [], pids: [], statuses: [] };
+      hostCalls.push(rec);
+      return host.call(method, input, (p) => {
+        rec.progress.push(p as AnalysisStageProgress);
+        rec.pids.push(host.pid);
+        onProgress?.(p);
+        rec.statuses.push(service.status('tiny')!);
+        if (killedPid === undefined) {
+          killedPid = host.pid!;
+          process.kill(killedPid, 'SIGKILL');
+        }
+      });
+    }) as AnalysisHost['call'],
+  };
+  const service = new StudyService({ db, workspaceDir: OUT, queue, baseModel: base, analysisHost: watched });
   try {
     queue.recover();
-    const service = new StudyService({ db, workspaceDir: OUT, queue, baseModel: base });
     second.push(service.start('tiny'));
     await service.idle();
     second.push(service.status('tiny')!);
+    retry.push(service.start('tiny')); // the button pressed again
+    await service.idle();
+    retry.push(service.status('tiny')!);
   } finally {
+    await host.close();
     await queue.close();
     db.close();
   }
@@ -103,12 +134,14 @@ describe('npm run study --scale tiny', () => {
 
   it('the study service continues it: the finished run reused, the stopped one resumed, nothing queued twice', () => {
     expect(second[0].stage).toBe('preparing');
-    const done = second[second.length - 1];
+    const trained = second[second.length - 1]; // failed in its analysis stage (next test), its runs trained
+    expect(trained.runs.map((r) => r.key)).toEqual([...STUDY_RUN_KEYS]);
+    expect(trained.runs[0].reused).toBe(true);
+    expect(trained.runs[1].reused).toBe(false);
+    const done = retry[retry.length - 1];
     expect(done.error).toBeNull();
     expect(done.stage).toBe('done');
-    expect(done.runs.map((r) => r.key)).toEqual([...STUDY_RUN_KEYS]);
-    expect(done.runs[0].reused).toBe(true);
-    expect(done.runs[1].reused).toBe(false);
+    expect(done.runs.every((r) => r.reused)).toBe(true);
     expect(done.report!.downloadPath).toBe('/files/figures/study-tiny/report.html');
     expect(fs.existsSync(path.join(OUT, 'figures', 'study-tiny', 'report.pdf'))).toBe(true);
     expect(done.summary!.regions.map((r) => r.region)).toEqual(['low', 'mid', 'deep', 'all']);
@@ -127,12 +160,50 @@ describe('npm run study --scale tiny', () => {
     }
   });
 
+  it('the service runs its analysis stage in the analysis host; a host crash fails the study clearly, and starting it again completes it', () => {
+    // first attempt: one call, made in the 'analysing' stage, its child killed at the first progress
+    expect(hostCalls.map((c) => c.method)).toEqual(['studyAnalyses', 'studyAnalyses']);
+    const [killed, again] = hostCalls;
+    expect(killed.stageAtCall).toBe('analysing');
+    expect(killed.pids).toEqual([killedPid]);
+    const failed = second[second.length - 1];
+    expect(failed.stage).toBe('failed');
+    expect(failed.error).toMatch(new RegExp(`^the analysis stage did not finish \\(start the study again to continue: finished runs and cached analyses are reused\\): analysis host died during studyAnalyses: process ${killedPid} exited with signal SIGKILL`));
+    expect(failed.report).toBeNull();
+    // second attempt: a new child ran the whole stage; its progress showed in the service's status as it came
+    expect(retry[0].stage).toBe('preparing');
+    expect(again.stageAtCall).toBe('analysing');
+    expect(new Set(again.pids).size).toBe(1);
+    expect(again.pids[0]).not.toBe(killedPid);
+    expect(again.statuses.map((s) => s.stage)).toEqual(again.progress.map((p) => p.stage));
+    expect(again.statuses.map((s) => s.message)).toEqual(again.progress.map((p) => p.message));
+    expect(again.progress.map((p) => p.stage)).toContain('reporting');
+    expect(again.progress.some((p) => p.stage === 'analysing' && /^divergence CLM vs MLM/.test(p.message))).toBe(true);
+    expect(again.progress.filter((p) => p.stage === 'analysing').length).toBeGreaterThanOrEqual(7); // blocks a–g
+    const saved = JSON.parse(fs.readFileSync(path.join(OUT, 'studies', 'tiny', 'study.json'), 'utf8')) as StudyStatus;
+    expect(saved.stage).toBe('done');
+    expect(saved.summary).toEqual(retry[retry.length - 1].summary);
+  });
+
   it('the CLI invoked again reuses every run and rewrites the report', () => {
     expect(third.code, third.stderr).toBe(0);
     const done = third.statuses[third.statuses.length - 1];
     expect(done.stage).toBe('done');
     expect(done.runs.every((r) => r.reused)).toBe(true);
     expect(third.statuses.some((s) => s.stage === 'training' && s.runs.some((r) => r.status === 'running'))).toBe(false);
+  });
+
+  it('the analyses computed in the host (service) and read back in-process (CLI) agree', () => {
+    // Everything but what says how it was obtained: cache flags, timings, versions, the runs' reuse flags.
+    const analyses = (file: string) => {
+      const r = JSON.parse(fs.readFileSync(file, 'utf8'), (k, v) => (k === 'cached' ? undefined : v));
+      for (const k of ['timings', 'versions', 'runs']) delete r[k];
+      return r;
+    };
+    const host = analyses(path.join(OUT, 'figures', 'study-tiny', 'results.json'));
+    const cli = analyses(path.join(OUT, 'report', 'results.json'));
+    expect(Object.keys(host)).toEqual(expect.arrayContaining(['compare', 'controlCross', 'regions', 'trajectory', 'scores', 'perLayerProbe', 'gradNorms', 'transplant', 'summary']));
+    expect(cli).toEqual(host);
   });
 
   it('exports every figure as SVG, PDF, PNG and a spec that parses', () => {
