@@ -112,6 +112,22 @@ describe('analysis host', () => {
     expect(noActs.error.message).toMatch(new RegExp(`checkpoint ${ids.empty} .*no mean-pooled activations stored`));
   });
 
+  it('runs the study\'s analysis stage (a method outside the API) with the in-process errors', async () => {
+    // The full stage with its progress is tested on a real study in test/study; here: the method is
+    // there, loads its modules in the child, and its failures cross the boundary unchanged.
+    const input: AnalysisInputs['studyAnalyses'] = {
+      scale: 'tiny', runs: [], outDir: tmp, reportDir: path.join(tmp, 'report'), startedAt: Date.now(), timings: [],
+      assets: { baseModel: tmp, tokenizer: tmp, corpus: path.join(tmp, 'corpus.jsonl'), probe: path.join(tmp, 'no-probe.jsonl'), cacheDir: tmp },
+    };
+    const progress: unknown[] = [];
+    const want = await inProcess('studyAnalyses', input).then(() => null, (e: Error) => ({ name: e.name, message: e.message }));
+    const got = await host.call('studyAnalyses', input, (p) => progress.push(p)).then(() => null, (e: Error) => ({ name: e.name, message: e.message }));
+    expect(want).toMatchObject({ message: expect.stringContaining('no-probe.jsonl') });
+    expect(got).toEqual(want);
+    expect(progress).toEqual([]); // it failed before its first analysis
+    expect(fs.existsSync(path.join(tmp, 'report'))).toBe(false);
+  });
+
   it('keeps the calling thread free while a heavy compare runs (in-process it is not)', async () => {
     const req: AnalysisInputs['compare'] = { a: src('bigA', bigSet), b: src('bigB', bigSet), force: true };
     // Timer ticks while the call is pending: in-process they can only fire at the analysis's few
