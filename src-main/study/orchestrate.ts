@@ -13,7 +13,7 @@ import type { StudyStatus } from '../common/study-types';
 import { SCALE_PRESETS, totalStudySteps, type StudyScale } from './plan';
 import { studyAssets } from './assets';
 import { ensureStudyRuns, waitForRuns } from './study-runs';
-import { runAnalysisStage, type AnalysisStageInput } from './analysis-stage';
+import type { AnalysisStageInput } from './analysis-stage';
 import { writeFileAtomic } from '../../native-runner/data/atomic-file';
 
 export interface StudyOptions {
@@ -85,7 +85,7 @@ export async function runStudy(o: StudyOptions): Promise<StudyStatus> {
           if (e.name === 'AnalysisHostError') throw new Error(`the analysis stage did not finish (start the study again to continue: finished runs and cached analyses are reused): ${e.message}`);
           throw e;
         })
-      : await runAnalysisStage(o.db, stageInput, emit);
+      : await (await import('./analysis-stage')).runAnalysisStage(o.db, stageInput, emit); // loaded only where it runs
     emit({ stage: 'done', message: `report written to ${reportDir}`, etaS: 0, summary, report: { ...report, downloadPath: null } });
     writeFileAtomic(path.join(outDir, 'study.json'), JSON.stringify(status, null, 1) + '\n');
     return { ...status };
