@@ -28,7 +28,7 @@ export interface ScalePreset {
 }
 
 /**
- * tiny: minutes in all on 2 cores (the integration test). demo: about 15 minutes on a laptop CPU;
+ * tiny: minutes in all on 2 cores (the integration test). demo: 7–10 minutes on 2 CPU cores (docs/study.md);
  * n = 150 steps of 16×128 tokens ≈ 307k tokens ≈ 2 epochs of the demo biomedical training split
  * (154k tokens), measured at ~0.3–0.45 s/step of the demo model on 2 cores (docs/study.md).
  */

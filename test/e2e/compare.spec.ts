@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
+import Database from 'better-sqlite3';
 import { useServe } from './serve-fixture';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -52,6 +53,7 @@ test('compare two runs layer by layer, see the trajectory and probes', async ({ 
   await expect(div.locator('g.frozen rect')).toHaveCount(2); // A froze layers 0 and 1
   await expect(div.locator('rect.region')).toHaveCount(3); // low / mid / deep
   await expect(page.getByTestId('region-table').locator('tbody tr')).toHaveCount(4);
+  await expect(page.getByTestId('compare-warnings')).toHaveCount(0); // both sides were logged with known settings
   await page.screenshot({ path: path.join(root, 'docs/images/compare.png'), fullPage: true });
 
   // Trajectory: every checkpoint of the frozen run against the unfrozen run's final checkpoint.
@@ -65,4 +67,13 @@ test('compare two runs layer by layer, see the trajectory and probes', async ({ 
   await page.getByRole('checkbox', { name: 'detour · step 10', exact: true }).check();
   await page.getByTestId('probe-run').click();
   await expect(page.locator('[data-testid="figure-probe-domain-accuracy"] path.series')).toHaveCount(2);
+
+  // Activations stored before extraction settings were recorded (NULL) still compare, with a caveat shown.
+  const db = new Database(path.join(served.current.workspace, 'workbench.db'));
+  const changed = db.prepare("UPDATE activations SET extraction = NULL WHERE checkpoint_id = ?").run(Number(a)).changes;
+  expect(changed).toBe(5); // the 5 hidden states of A
+  db.close();
+  await page.getByTestId('compare-run').click();
+  await expect(page.getByTestId('compare-warnings')).toContainText('its activations were logged with are unknown');
+  await expect(page.getByTestId('compare-summary')).toContainText('12 probe texts · 5 hidden states');
 });
