@@ -4,7 +4,7 @@ import { presetConfig } from '../model/config';
 import { initParameters } from '../model/init';
 import { buildInferenceGraph } from '../model/inference';
 import { parameterSpecs } from '../model/params';
-import { extractActivations } from './extract';
+import { ExtractionSessions, extractActivations } from './extract';
 import { samplePositions } from './pooling';
 
 const cfg = presetConfig('tiny', { vocab_size: 40, pad_token_id: 0, cls_token_id: 1, sep_token_id: 2 });
@@ -63,6 +63,31 @@ describe('activation extraction', () => {
     for (let i = 0; i < a.length; i++) {
       expect(maxAbsDiff(a[i].data, b[i].data)).toBeLessThan(1e-5);
       expect(maxAbsDiff(a[i].data, c[i].data)).toBeLessThan(1e-5);
+    }
+  });
+
+  it('pads each batch only to its longest text, reuses a caller\'s sessions, and writes rows in text order', async () => {
+    // 14 texts of 3..40 tokens, shuffled; sorted by length, batches of 4 end at 6, 17, 33 and 40 tokens: padded to 8, 24, 40, 40
+    const lens = [40, 3, 17, 9, 25, 4, 33, 12, 6, 38, 21, 14, 5, 29];
+    const many = lens.map((len, i) => [1, ...Array.from({ length: len - 2 }, (_, j) => 3 + ((i * 11 + j * 3) % 37)), 2]);
+    const sessions = new ExtractionSessions(cfg, 1);
+    try {
+      const a = await extractActivations(cfg, params, many, { batchSize: 4, poolings: ['mean', 'cls', 'tokens'], sessions });
+      expect(sessions.shapes).toEqual(['4x8', '4x24', '4x40']);
+      const again = await extractActivations(cfg, params, many, { batchSize: 4, poolings: ['mean', 'cls', 'tokens'], sessions });
+      expect(sessions.shapes).toHaveLength(3);                              // nothing recompiled
+      const one = await extractActivations(cfg, params, many, { batchSize: 1, poolings: ['mean', 'cls', 'tokens'] });
+      for (let i = 0; i < a.length; i++) {
+        expect(again[i].data).toEqual(a[i].data);
+        expect(maxAbsDiff(a[i].data, one[i].data)).toBeLessThan(1e-5);
+      }
+      // row i is text i: the longest text (index 0) matches that text run alone
+      const ref = await alone(many[0]);
+      const D = cfg.hidden_size;
+      const last = a.find((x) => x.layer === cfg.num_hidden_layers && x.pooling === 'cls')!;
+      expect(maxAbsDiff(last.data.subarray(0, D), ref[cfg.num_hidden_layers].subarray(0, D))).toBeLessThan(1e-5);
+    } finally {
+      await sessions.release();
     }
   });
 
