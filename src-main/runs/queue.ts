@@ -1,9 +1,10 @@
 // The run queue: runs wait in SQLite (status 'queued', oldest first) and are started as separate
-// native-runner processes, at most `concurrency` at a time (default 1). With concurrency > 1 each
-// runner is capped at its share of the cores (--max-threads): two runners of 2 threads each on
-// 2 cores fight over them, two of 1 thread each train ~1.2x more tokens/s together than one run
-// alone (docs/benchmarks.md, "Thread settings"). Runs can be cancelled; runs cut short by a crash or an app restart become
-// 'interrupted' and resume from their last checkpoint.
+// native-runner processes, at most `concurrency` at a time (default 1). Runs can be cancelled; runs
+// cut short by a crash or an app restart become 'interrupted' and resume from their last checkpoint.
+// Each runner is capped at its share of the cores (--max-threads): a config written on a larger
+// machine may ask for more threads than this one has, and two runners of 2 threads each on 2 cores
+// fight over them, while two of 1 thread each train 1.05-1.2x more tokens/s together than one run
+// alone (docs/benchmarks.md, "Thread settings").
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -159,7 +160,7 @@ export class RunQueue {
     const outDir = run.outDir!;
     const hasCheckpoints = fs.existsSync(path.join(outDir, 'checkpoints')) && fs.readdirSync(path.join(outDir, 'checkpoints')).some((d) => !d.startsWith('.'));
     const args = ['train', '--config', path.join(outDir, 'run.json'), '--out', outDir, '--json', ...(hasCheckpoints ? ['--resume'] : []),
-      ...(this.concurrency > 1 ? ['--max-threads', String(threadShare(this.concurrency))] : [])];
+      '--max-threads', String(threadShare(this.concurrency))];
     const child = (this.opts.spawner ?? spawnRunner)(args);
     this.setStatus(id, 'running', null);
     const ingest = new RunIngest(this.db, this.events, id);
