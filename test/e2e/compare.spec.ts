@@ -67,6 +67,8 @@ test('compare two runs layer by layer, see the trajectory and probes', async ({ 
   await page.getByRole('checkbox', { name: 'detour · step 10', exact: true }).check();
   await page.getByTestId('probe-run').click();
   await expect(page.locator('[data-testid="figure-probe-domain-accuracy"] path.series')).toHaveCount(2);
+  // …and as a checkpoint × layer heatmap: 2 checkpoints × 5 hidden states
+  await expect(page.locator('[data-testid="figure-probe-domain-heatmap"] rect.cell')).toHaveCount(10);
 
   // Activations stored before extraction settings were recorded (NULL) still compare, with a caveat shown.
   const db = new Database(path.join(served.current.workspace, 'workbench.db'));

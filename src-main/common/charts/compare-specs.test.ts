@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseFigureSpec } from './index';
-import { crossHeatmapSpec, deltaHeatmapSpec, divergenceSpec, hiddenLabel, layerRegions, ratioSpec } from './compare-specs';
-import type { CompareResult } from '../analysis-types';
+import { crossHeatmapSpec, deltaHeatmapSpec, divergenceSpec, hiddenLabel, layerRegions, probeHeatmapSpec, ratioSpec } from './compare-specs';
+import type { CompareResult, ProbeResult } from '../analysis-types';
 
 const info = (id: number) => ({ checkpointId: id, path: `/m${id}`, sha256: 'x', runId: null, step: null, phase: null });
 const result = (cka: number[], control?: number[]): CompareResult => ({
@@ -39,5 +39,26 @@ describe('compare specs', () => {
     expect(s.data.frozen).toEqual([{ name: 'A: clm', layers: [0, 1] }]);
     const q = parseFigureSpec(ratioSpec(r)!);
     expect(q.kind === 'lines' && q.data.series[0].y.map((v) => Number(v!.toFixed(6)))).toEqual([2, 2, 2]);
+  });
+
+  it('builds a checkpoint × layer probing heatmap, and none when the layer lists differ', () => {
+    const metrics = (accuracy: number) => ({ accuracy, macroF1: accuracy, iterations: 10, bestIteration: 10 });
+    const probe = (layers: number[], acc: number[]): ProbeResult => ({
+      model: info(1), probeSet: { id: 1, name: 'p', sha256: 's' }, pooling: 'mean', layers,
+      tasks: [{ labelSet: 'supersense', examples: 40, cached: false,
+        report: { classes: ['a', 'b'], split: { train: 20, dev: 10, test: 10 }, layers: layers.map((layer, i) => ({ layer, task: metrics(acc[i]), control: metrics(0.5), selectivity: acc[i] - 0.5 })) } }],
+    });
+    const two = [{ name: 'base', result: probe([0, 1, 2], [0.6, 0.7, 0.65]) }, { name: 'clm', result: probe([0, 1, 2], [0.62, 0.75, 0.7]) }];
+    const h = parseFigureSpec(probeHeatmapSpec(two, 'supersense', 'accuracy')!);
+    expect(h.kind).toBe('heatmap');
+    if (h.kind !== 'heatmap') return;
+    expect(h.data.values).toEqual([[0.6, 0.7, 0.65], [0.62, 0.75, 0.7]]);
+    expect(h.data.rowTicks).toEqual(['base', 'clm']);
+    expect(h.data.colTicks).toEqual(['emb', '0', '1']);
+    expect(h.data.square).toBe(false);
+    const sel = parseFigureSpec(probeHeatmapSpec(two, 'supersense', 'selectivity')!);
+    expect(sel.kind === 'heatmap' && sel.data.values[1][1]).toBeCloseTo(0.25, 12);
+    expect(probeHeatmapSpec(two, 'pos', 'accuracy')).toBeNull();
+    expect(probeHeatmapSpec([two[0], { name: 'x', result: probe([0, 2], [0.5, 0.5]) }], 'supersense', 'accuracy')).toBeNull();
   });
 });

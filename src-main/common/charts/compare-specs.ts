@@ -1,6 +1,7 @@
 // Figure specs of the Compare view, built from the analysis results: the layer × layer CKA heatmap,
 // a Δ heatmap between two comparisons, per-layer divergence with the seed-noise band and freeze
-// masks on the layer axis, the seed-noise ratio, the decay trajectory and per-layer probing. Pure.
+// masks on the layer axis, the seed-noise ratio, the decay trajectory and per-layer probing (lines,
+// and a checkpoint × layer heatmap). Pure.
 import { layerGroupBounds } from '../../../native-runner/train/recipes';
 import type { CompareResult, ProbeResult, TrajectoryResult } from '../analysis-types';
 import type { FigureSpecInput } from './spec';
@@ -135,5 +136,34 @@ export function probeSpec(results: { name: string; result: ProbeResult }[], labe
     kind: 'lines',
     data: { series, xLabel: 'layer', yLabel: `${labelSet} probe ${metric === 'accuracy' ? 'accuracy' : 'selectivity (acc − control)'}`, integerX: true, regions: layerRegions(L) },
     options: { size: 'acl-column', aspect: 0.8 },
+  };
+}
+
+/** Probing heatmap: one row per checkpoint, one column per hidden state (emb, 0, 1, …), cell = the
+ *  label set's test accuracy (or selectivity). The colour scale spans the values shown, since probe
+ *  accuracies of neighbouring checkpoints differ by points, not by the whole [0, 1]. */
+export function probeHeatmapSpec(results: { name: string; result: ProbeResult }[], labelSet: string, metric: 'accuracy' | 'selectivity'): FigureSpecInput | null {
+  const rows = results.flatMap(({ name, result }) => {
+    const task = result.tasks.find((t) => t.labelSet === labelSet);
+    return task ? [{ name, layers: result.layers, values: task.report.layers.map((l) => (metric === 'accuracy' ? l.task.accuracy : l.selectivity)) }] : [];
+  });
+  if (rows.length === 0) return null;
+  const layers = rows[0].layers;
+  // one column set for all rows: a checkpoint probed on other layers would misalign the grid
+  if (rows.some((r) => r.layers.length !== layers.length || r.layers.some((l, i) => l !== layers[i]))) return null;
+  return {
+    version: 1,
+    kind: 'heatmap',
+    data: {
+      values: rows.map((r) => r.values),
+      rowLabel: 'checkpoint',
+      colLabel: `layer (${labelSet} probe)`,
+      rowTicks: rows.map((r) => r.name),
+      colTicks: layers.map(hiddenLabel),
+      scale: metric === 'accuracy' ? 'viridis' : 'diverging',
+      valueLabel: metric,  // short: the rotated bar label must fit a heatmap a few rows high
+      square: false,
+    },
+    options: { size: 'acl-column', aspect: Math.min(1, 0.25 + 0.12 * rows.length) },
   };
 }

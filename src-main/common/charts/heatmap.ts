@@ -20,7 +20,13 @@ export function renderHeatmap(doc: Document, spec: HeatmapSpec): SVGSVGElement {
   const fill = (v: number | null) => (v === null || !Number.isFinite(v) ? '#ffffff' : col(colourOf(v)));
 
   const top = titleSpace(options, font);
-  const left = font * 4.2;
+  const colTick = (i: number) => data.colTicks?.[i] ?? String(i);
+  const rowTick = (i: number) => data.rowTicks?.[i] ?? String(i);
+  // Row ticks may be checkpoint names, not layer numbers: make room for the longest (≈ 0.55 em a glyph
+  // at the ticks' 0.85 size); layer ticks keep the standard margin.
+  const rowTickW = Math.max(...range(nRows).map((i) => rowTick(i).length)) * font * 0.85 * 0.55 + font * 0.4;
+  const rowLabelX = Math.max(font * 2.9, rowTickW + font * 0.9);
+  const left = Math.max(font * 4.2, rowLabelX + font * 1.3);
   const bottom = font * 4;
   const barW = font * 0.9;
   const barGap = font * 0.8;
@@ -32,8 +38,6 @@ export function renderHeatmap(doc: Document, spec: HeatmapSpec): SVGSVGElement {
   const h = data.square ? side : plotH;
   const x = scaleBand<number>().domain(range(nCols)).range([0, w]).paddingInner(0);
   const y = scaleBand<number>().domain(range(nRows)).range([0, h]).paddingInner(0);
-  const colTick = (i: number) => data.colTicks?.[i] ?? String(i);
-  const rowTick = (i: number) => data.rowTicks?.[i] ?? String(i);
 
   const g = svg.append('g').attr('class', 'plot').attr('transform', `translate(${round(left)},${round(top)})`);
   const cells = g.append('g').attr('class', 'cells');
@@ -65,7 +69,7 @@ export function renderHeatmap(doc: Document, spec: HeatmapSpec): SVGSVGElement {
   g.append('text').attr('class', 'label x').attr('x', round(w / 2)).attr('y', round(h + font * 3.0)).attr('text-anchor', 'middle').text(data.colLabel);
   g.append('text')
     .attr('class', 'label y')
-    .attr('transform', `translate(${round(-font * 2.9)},${round(h / 2)}) rotate(-90)`)
+    .attr('transform', `translate(${round(-rowLabelX)},${round(h / 2)}) rotate(-90)`)
     .attr('text-anchor', 'middle')
     .text(data.rowLabel);
 
