@@ -150,6 +150,9 @@ export function createServices(ctx: ServiceContext) {
     async weightDrift(input: AnalysisInputs['weightDrift']): Promise<ApiOutputs['weightDrift']> {
       return analyse('weightDrift', input);
     },
+    async logActivations(input: AnalysisInputs['logActivations']): Promise<ApiOutputs['logActivations']> {
+      return analyse('logActivations', input);
+    },
     async transplant(input: AnalysisInputs['transplant']): Promise<ApiOutputs['transplant']> {
       return analyse('transplant', input);
     },

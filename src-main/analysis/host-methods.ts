@@ -13,6 +13,7 @@ import { trajectory } from './trajectory';
 import { probeStored } from './probe-stored';
 import { driftBetweenDirs } from './model-drift';
 import { modelDirOf, runActivationDefaults, transplantModel } from './service';
+import { logActivations } from './activation-log';
 import type { AnalysisStageInput, AnalysisStageProgress, AnalysisStageResult } from '../study/analysis-stage';
 
 export interface AnalysisContext {
@@ -28,6 +29,7 @@ export interface AnalysisInputs {
   probe: { checkpointId: number; probeSetId: number; pooling?: Pooling; labelSets?: string[] };
   weightDrift: { checkpointId: number; refCheckpointId: number };
   transplant: { a: number; b: number; group: 'low' | 'mid' | 'deep'; probeSetId: number; pooling?: Pooling; tokenizer?: string };
+  logActivations: { modelDir: string; probePath: string; tokenizer?: string; maxLength?: number; poolings?: Pooling[] };
   studyAnalyses: AnalysisStageInput;
 }
 
@@ -61,6 +63,14 @@ const methods: { [M in AnalysisMethod]: (ctx: AnalysisContext, input: AnalysisIn
     const runOfB = db.prepare('SELECT run_id FROM checkpoints WHERE id = ?').pluck().get(input.b) as number | null | undefined;
     const tokenizer = input.tokenizer ?? runActivationDefaults(db, runOfB ?? null).tokenizer;
     return transplantModel(db, { a: modelDirOf(db, input.a), b: modelDirOf(db, input.b), out, group: input.group, probe, pooling: input.pooling, tokenizer });
+  },
+  async logActivations({ db, workspaceDir }, input) {
+    // relative paths are relative to the workspace (the main process's cwd means nothing to a user)
+    const abs = (p: string) => path.resolve(workspaceDir, p);
+    const r = await logActivations(db, {
+      modelDir: abs(input.modelDir), probeSet: abs(input.probePath), tokenizer: input.tokenizer && abs(input.tokenizer), maxLength: input.maxLength, poolings: input.poolings,
+    });
+    return { checkpointId: r.checkpointId, probeSetId: r.probeSetId, layers: r.layers, cached: r.cached, seconds: r.seconds };
   },
   async studyAnalyses({ db, progress }, input) {
     // Loaded on first use: the report's modules (pdfkit, fonts, resvg) need not slow every child's start.

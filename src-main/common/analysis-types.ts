@@ -90,6 +90,15 @@ export interface ProbeResult {
   }[];
 }
 
+/** Activations of a model directory logged into the workspace (API logActivations). */
+export interface LoggedActivations {
+  checkpointId: number;
+  probeSetId: number;
+  layers: number;     // hidden states stored (embedding output + every layer)
+  cached: boolean;    // already stored with the same settings: nothing was run
+  seconds: number;
+}
+
 /** A checkpoint with stored activations, for the Compare view's pickers. */
 export interface ComparableCheckpoint {
   checkpointId: number;

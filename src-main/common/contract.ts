@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { RUN_STATUSES } from './types';
 import type { MethodName } from './methods';
-import type { ComparableCheckpoint, CompareResult, DriftResult, PhaseGradNorms, ProbeResult, TrajectoryResult, TransplantResult } from './analysis-types';
+import type { ComparableCheckpoint, CompareResult, DriftResult, LoggedActivations, PhaseGradNorms, ProbeResult, TrajectoryResult, TransplantResult } from './analysis-types';
 import type { StudyStatus } from './study-types';
 import type { DemoAssets, ExportedFigure, LogLine, ConfigCheck, MetricSeries, RunDetail, RunEvent, RunSummary, WorkspaceInfo } from './types';
 
@@ -104,6 +104,20 @@ export const contract = {
   },
   /** The built-in demo's model, tokenizer, corpora and probe sets (for the run form's defaults). */
   demoAssets: { input: empty },
+  /** Run a probe set through any ModernBERT model directory (ours or Hugging Face's) and store every
+   *  layer's pooled activations, so the model can be compared with the workspace's checkpoints.
+   *  Relative paths are relative to the workspace directory. */
+  logActivations: {
+    input: z
+      .object({
+        modelDir: z.string().min(1),                   // config.json + model.safetensors
+        probePath: z.string().min(1),                  // JSONL ({"text": …, labels…}) or one text per line
+        tokenizer: z.string().min(1).optional(),       // tokenizer.json or its directory; default: the model directory
+        maxLength: z.number().int().min(2).max(8192).optional(), // truncation; default: the longest text (capped by the model)
+        poolings: z.array(pooling).min(1).optional(),  // default: mean, cls, tokens
+      })
+      .strict(),
+  },
   /** A run's event log (runner events and errors), most recent `tail` lines. */
   runLog: { input: z.object({ id: z.number().int().positive(), tail: z.number().int().min(1).max(5000).optional() }).strict() },
   /** How many runs may train at once. */
@@ -139,6 +153,7 @@ export interface ApiOutputs {
   runMetrics: Record<string, MetricSeries>;
   setConcurrency: { concurrency: number };
   demoAssets: DemoAssets;
+  logActivations: LoggedActivations;
   exportFigure: ExportedFigure;
   listComparable: ComparableCheckpoint[];
   compare: CompareResult;

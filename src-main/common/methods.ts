@@ -13,6 +13,7 @@ export const METHOD_NAMES = [
   'runLog',
   'setConcurrency',
   'demoAssets',
+  'logActivations',
   'exportFigure',
   'listFigures',
   'listComparable',

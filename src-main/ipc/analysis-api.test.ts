@@ -97,4 +97,31 @@ describe('drift and transplant calls', () => {
     const bad = await dispatch(services, 'transplant', { a: ids.a.checkpointId, b: 999, group: 'low', probeSetId: ids.a.probeSetId });
     expect(bad).toMatchObject({ ok: false });
   });
+
+  it('logs any model directory into the workspace, then compares it; bad paths are named and store nothing', async () => {
+    const model = writeTinyModel(path.join(dir, 'model-external'), 9);
+    const before = db.prepare('SELECT count(*) FROM activations').pluck().get() as number;
+    const probePath = path.join(dir, 'probe.jsonl');
+    const r = (await dispatch(services, 'logActivations', { modelDir: model, probePath, tokenizer: DEMO_TOKENIZER, poolings: ['mean'] })) as { ok: boolean; value: { checkpointId: number; probeSetId: number; layers: number; cached: boolean } };
+    expect(r.ok, JSON.stringify(r)).toBe(true);
+    expect(r.value).toMatchObject({ probeSetId: ids.a.probeSetId, layers: 5, cached: false });
+    expect(db.prepare('SELECT count(*) FROM activations').pluck().get()).toBe(before + 5);
+    const listed = (await dispatch(services, 'listComparable', {})) as { value: ComparableCheckpoint[] };
+    expect(listed.value.some((c) => c.checkpointId === r.value.checkpointId && c.path === path.resolve(model))).toBe(true);
+    const cmp = (await dispatch(services, 'compare', { a: ids.a, b: { checkpointId: r.value.checkpointId, probeSetId: r.value.probeSetId } })) as { ok: boolean; value: CompareResult };
+    expect(cmp.ok, JSON.stringify(cmp)).toBe(true);
+    expect(cmp.value.cka).toHaveLength(5);
+    // the same request again is served from the store
+    const again = (await dispatch(services, 'logActivations', { modelDir: model, probePath, tokenizer: DEMO_TOKENIZER, poolings: ['mean'] })) as { value: { cached: boolean } };
+    expect(again.value.cached).toBe(true);
+
+    const count = db.prepare('SELECT count(*) FROM activations').pluck().get();
+    const missing = await dispatch(services, 'logActivations', { modelDir: path.join(dir, 'nowhere'), probePath, tokenizer: DEMO_TOKENIZER });
+    expect(missing).toMatchObject({ ok: false, error: { name: 'ValidationError', message: expect.stringContaining(path.join(dir, 'nowhere')) } });
+    const noProbe = await dispatch(services, 'logActivations', { modelDir: model, probePath: path.join(dir, 'no-probe.jsonl'), tokenizer: DEMO_TOKENIZER });
+    expect(noProbe).toMatchObject({ ok: false, error: { name: 'ValidationError', message: expect.stringContaining('no-probe.jsonl') } });
+    const badField = await dispatch(services, 'logActivations', { modelDir: model, probePath, maxLength: 1 });
+    expect(badField).toMatchObject({ ok: false, error: { name: 'ValidationError', message: expect.stringContaining('maxLength') } });
+    expect(db.prepare('SELECT count(*) FROM activations').pluck().get()).toBe(count);
+  });
 });
