@@ -77,9 +77,11 @@ describe('activation extraction', () => {
       const again = await extractActivations(cfg, params, many, { batchSize: 4, poolings: ['mean', 'cls', 'tokens'], sessions });
       expect(sessions.shapes).toHaveLength(3);                              // nothing recompiled
       const one = await extractActivations(cfg, params, many, { batchSize: 1, poolings: ['mean', 'cls', 'tokens'] });
+      const padded = await extractActivations(cfg, params, many, { batchSize: 4, poolings: ['mean', 'cls', 'tokens'], padToLongest: true });
       for (let i = 0; i < a.length; i++) {
         expect(again[i].data).toEqual(a[i].data);
         expect(maxAbsDiff(a[i].data, one[i].data)).toBeLessThan(1e-5);
+        expect(maxAbsDiff(a[i].data, padded[i].data)).toBeLessThan(1e-5);
       }
       // row i is text i: the longest text (index 0) matches that text run alone
       const ref = await alone(many[0]);

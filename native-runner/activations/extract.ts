@@ -2,8 +2,7 @@
 // index 0 = embedding output, index l = output of layer l-1, the last one before final_norm).
 // Texts are run in order of length, and each batch is padded only to its longest text (rounded up
 // to SEQ_STEP), so short texts do not pay for the longest one: on the demo probe set (500 texts,
-// mean 34.5 of max 64 tokens) that runs 37% fewer tokens, and one logging of the demo model takes
-// 1.3 s instead of 1.7 s (medians of 5, session 2). Padding rows and positions are masked,
+// mean 34.5 of max 64 tokens) that runs 37% fewer tokens (`npm run bench:extract` measures both ways). Padding rows and positions are masked,
 // so results do not depend on batch size, order or padding (tests compare them to each text alone);
 // every row is written at its text's own index.
 import * as ort from 'onnxruntime-node';
@@ -25,6 +24,9 @@ export interface ExtractOptions {
   positionSeed?: number;         // seed of the sampled positions (default 0)
   intraOpThreads?: number;       // default 2
   onProgress?: (done: number, total: number) => void;
+  /** Pad every batch to the longest text of the whole set, in text order (the behaviour before
+   *  length-ordered batches; bench:extract compares the two). Default false. */
+  padToLongest?: boolean;
   /** Sessions to reuse across calls (one per batch shape); the caller releases it. Default: a fresh
    *  cache released at the end of the call. A run's probe logging keeps one for all its checkpoints. */
   sessions?: ExtractionSessions;
@@ -86,7 +88,8 @@ export async function extractActivations(cfg: ModernBertConfig, params: Map<stri
   try {
     const n = ids.length;
     const lengths = ids.map((x) => Math.min(x.length, T));
-    const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => lengths[a] - lengths[b] || a - b);
+    const order = Array.from({ length: n }, (_, i) => i);
+    if (!o.padToLongest) order.sort((a, b) => lengths[a] - lengths[b] || a - b);
     const out = new Map<string, Float32Array>();
     const key = (l: number, p: Pooling) => `${l}:${p}`;
     for (let l = 0; l < nLayers; l++) for (const p of poolings) out.set(key(l, p), new Float32Array((p === 'tokens' ? n * k : n) * D));
@@ -98,7 +101,7 @@ export async function extractActivations(cfg: ModernBertConfig, params: Map<stri
     }
     for (let start = 0; start < n; start += B) {
       const rows = order.slice(start, start + B);                                  // text indices of this batch
-      const Tb = Math.min(T, Math.ceil(Math.max(...rows.map((i) => lengths[i])) / SEQ_STEP) * SEQ_STEP);
+      const Tb = o.padToLongest ? T : Math.min(T, Math.ceil(Math.max(...rows.map((i) => lengths[i])) / SEQ_STEP) * SEQ_STEP);
       const { session, inputNames } = await sessions.get(B, Tb);
       const inputIds = new BigInt64Array(B * Tb).fill(BigInt(cfg.pad_token_id));  // [B, Tb]
       const mask = new BigInt64Array(B * Tb);                                       // [B, Tb]
