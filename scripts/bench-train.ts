@@ -4,8 +4,9 @@
 //   npm run bench:train -- --json       one JSON object per line
 //   options: --steps N (measured steps, default 12), --warmup N (default 3), --only small|big|demo,
 //            --run I (only RUNS[I]), --threads N, --profile DIR (ORT profiling; prints the top ops by time),
-//            --peak (first measure a 2048³ float32 Gemm: the GEMM ceiling of ORT here, and, where a C
-//            compiler and AVX-512 exist, the CPU's float32 FMA peak: scripts/native/fma-peak.c),
+//            --peak (first measure a 2048³ float32 Gemm: the GEMM ceiling of ORT here; where a C
+//            compiler and AVX-512 exist, the CPU's float32 FMA peak: scripts/native/fma-peak.c; and
+//            whether float16 / bfloat16 MatMul run at all, and how fast),
 //            --spin (let ORT's idle threads spin-wait, as ORT does by default; the runner does not),
 //            --procs N (N copies of this benchmark at once, as N runs of the queue would train: prints
 //            each copy's ms/step and the tokens/s of all together)
@@ -16,6 +17,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { Graph, numel } from '../native-runner/graph/builder';
+import { ONNX_DTYPE } from '../native-runner/onnx/model-proto';
 import * as R from '../native-runner/graph/raw';
 import { HF_DEFAULTS, type ModernBertConfig } from '../native-runner/model/config';
 import { NO_FREEZE } from '../native-runner/train/freeze';
@@ -95,6 +97,31 @@ function summarizeProfile(file: string): string {
     .map(([op, us]) => `    ${op.padEnd(22)} ${(us / runs / 1000).toFixed(2).padStart(8)} ms/run  ${((100 * us) / total).toFixed(1).padStart(5)}%`).join('\n');
 }
 
+/** GFLOP/s of a 2048³ MatMul in float16 and bfloat16 on ORT's CPU provider, or the error it gives:
+ *  whether lower precision could go faster than the float32 ceiling here. The graph builder only
+ *  knows the dtypes training uses, so the two ONNX type codes are added for this check alone. */
+async function lowPrecisionMatMul(): Promise<{ dtype: string; gflops_per_s: number | null; error?: string }[]> {
+  Object.assign(ONNX_DTYPE, { float16: 10, bfloat16: 16 });
+  const n = 2048;
+  const out = [];
+  for (const dtype of ['float16', 'bfloat16']) {
+    const g = new Graph('float32');
+    const a = g.input('a', dtype as never, [n, n]);
+    g.output(g.node('MatMul', [a, a], [{ dtype: dtype as never, shape: [n, n] }])[0], 'y');
+    try {
+      const s = await ort.InferenceSession.create(g.toModel(), { intraOpNumThreads: threads });
+      const t = new ort.Tensor(dtype as 'float16', new Uint16Array(n * n).fill(dtype === 'float16' ? 0x2000 : 0x3c00), [n, n]);
+      const times: number[] = [];
+      for (let i = 0; i < 8; i++) { const t0 = performance.now(); await s.run({ a: t }); if (i >= 2) times.push(performance.now() - t0); }
+      await s.release();
+      out.push({ dtype, gflops_per_s: Number(((2 * n ** 3) / 1e6 / median(times)).toFixed(1)) });
+    } catch (e) {
+      out.push({ dtype, gflops_per_s: null, error: (e as Error).message.split('\n')[0].slice(0, 160) });
+    }
+  }
+  return out;
+}
+
 /** GFLOP/s of one 2048x2048x2048 float32 Gemm (median of 8 runs): what the GEMMs here can reach at best. */
 async function gemmPeak(): Promise<number> {
   const n = 2048;
@@ -154,7 +181,9 @@ if (!json) console.log(`train-step benchmark: CPU EP, ${threads} intra-op thread
 if (flag('peak')) {
   const peak = await gemmPeak();
   const fma = fmaPeak();
+  const lowp = await lowPrecisionMatMul();
   if (json) {
+    for (const l of lowp) console.log(JSON.stringify({ config: `matmul 2048x2048x2048 ${l.dtype}`, objective: null, frozen: null, gflops_per_s: l.gflops_per_s, note: l.error, threads }));
     console.log(JSON.stringify({ config: 'gemm 2048x2048x2048 float32', objective: null, frozen: null, gflops_per_s: Number(peak.toFixed(1)), threads }));
     console.log(JSON.stringify({ config: 'fma peak float32 (scripts/native/fma-peak.c)', objective: null, frozen: null, gflops_per_s: typeof fma === 'number' ? fma : null, note: typeof fma === 'string' ? fma : undefined, threads }));
   } else {
@@ -162,6 +191,7 @@ if (flag('peak')) {
     console.log(typeof fma === 'number'
       ? `FMA peak: ${fma.toFixed(0)} GFLOP/s float32 (register-only FMA loop; no GEMM can beat it); MLAS reaches ${((100 * peak) / fma).toFixed(0)}% of it`
       : `FMA peak: not measured (${fma})`);
+    for (const l of lowp) console.log(`${l.dtype} MatMul 2048³: ${l.gflops_per_s !== null ? `${l.gflops_per_s.toFixed(0)} GFLOP/s` : `not available (${l.error})`}`);
   }
 }
 // The runs of one shape are interleaved step by step (round robin), so that load from other
