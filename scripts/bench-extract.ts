@@ -13,6 +13,7 @@ import { readProbeSet } from '../native-runner/activations/probe-set';
 import { loadModelDir } from '../native-runner/checkpoint/checkpoint';
 import { loadTokenizer } from '../native-runner/data/tokenizer';
 import { demoAssets } from '../src-main/demo-assets';
+import { median } from './median';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -41,7 +42,6 @@ function tokensRun(padToLongest: boolean): number {
   return total;
 }
 
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 const times = { ordered: [] as number[], padded: [] as number[] };
 for (let r = 0; r < reps + 1; r++) {
   for (const mode of ['ordered', 'padded'] as const) {

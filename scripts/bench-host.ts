@@ -14,6 +14,7 @@ import { putActivations } from '../src-main/store/activations';
 import { gaussianMatrix } from '../src-main/analysis/synthetic';
 import { runAnalysis, type AnalysisInputs } from '../src-main/analysis/host-methods';
 import { AnalysisHost } from '../src-main/analysis/host';
+import { median } from './median';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -58,7 +59,6 @@ try {
     runs.inProcess.push(await watch(() => runAnalysis({ db, workspaceDir: ws }, 'compare', req)));
     runs.host.push(await watch(() => host.call('compare', req)));
   }
-  const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
   const summary = (k: keyof typeof runs) => ({ ms: Math.round(median(runs[k].map((x) => x.ms))), worst_gap_ms: Math.round(median(runs[k].map((x) => x.worstGapMs))), ticks: Math.round(median(runs[k].map((x) => x.ticks))) });
   const row = { texts: N, width: D, hidden_states: LAYERS, reps, in_process: summary('inProcess'), host: summary('host'), load_average: Number(loadavg()[0].toFixed(2)) };
   if (json) console.log(JSON.stringify(row));

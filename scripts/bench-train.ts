@@ -24,6 +24,7 @@ import { NO_FREEZE } from '../native-runner/train/freeze';
 import type { AdamWHyper, Batch, FreezeSpec, Objective } from '../native-runner/train/step-api';
 import { createTrainStep, initTrainState, mlmLossRows } from '../native-runner/train/train-step';
 import { buildTrainStepGraph } from '../native-runner/train/train-step-graph';
+import { median } from './median';
 
 const args = process.argv.slice(2);
 const flag = (n: string) => args.includes(`--${n}`);
@@ -150,7 +151,6 @@ function fmaPeak(): number | string {
   return median(runs);
 }
 
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 
 interface Row { config: string; objective: string; frozen: string; ms_per_step: number; tokens_per_s: number; gflops_per_s: number }
 
