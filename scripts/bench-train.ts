@@ -45,6 +45,8 @@ const SHAPES: Shape[] = [
   { name: 'big', V: 4096, D: 256, L: 4, H: 4, F: 1024, T: 128, B: 16 },
   // the demo preset at the study's demo scale (--only demo; not part of the table)
   { name: 'demo', V: 4096, D: 128, L: 12, H: 4, F: 256, T: 128, B: 16, local: 64, optIn: true },
+  // ModernBERT-base at its real vocabulary, one 512-token sequence (--only base)
+  { name: 'base', V: 50368, D: 768, L: 22, H: 12, F: 1152, T: 512, B: 1, local: 128, optIn: true },
 ];
 const RUNS: { objective: Objective; frozen: string; freeze: FreezeSpec }[] = [
   { objective: 'mlm', frozen: 'none', freeze: NO_FREEZE },
