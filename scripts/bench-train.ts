@@ -9,7 +9,8 @@
 //            whether float16 / bfloat16 MatMul run at all, and how fast),
 //            --spin (let ORT's idle threads spin-wait, as ORT does by default; the runner does not),
 //            --procs N (N copies of this benchmark at once, as N runs of the queue would train: prints
-//            each copy's ms/step and the tokens/s of all together)
+//            each copy's ms/step and the tokens/s of all together),
+//            --vs-torch (each row also in PyTorch, interleaved step by step: scripts/torch/vs-torch.ts)
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,6 +26,7 @@ import type { AdamWHyper, Batch, FreezeSpec, Objective } from '../native-runner/
 import { createTrainStep, initTrainState, mlmLossRows } from '../native-runner/train/train-step';
 import { buildTrainStepGraph } from '../native-runner/train/train-step-graph';
 import { median } from './median';
+import { benchTrainVsTorch } from './torch/vs-torch';
 
 const args = process.argv.slice(2);
 const flag = (n: string) => args.includes(`--${n}`);
@@ -195,6 +197,15 @@ if (flag('peak')) {
       : `FMA peak: not measured (${fma})`);
     for (const l of lowp) console.log(`${l.dtype} MatMul 2048³: ${l.gflops_per_s !== null ? `${l.gflops_per_s.toFixed(0)} GFLOP/s` : `not available (${l.error})`}`);
   }
+}
+// --vs-torch: the same rows in PyTorch, interleaved with ours; prints PyTorch ÷ engine per row.
+if (flag('vs-torch')) {
+  await benchTrainVsTorch({
+    shapes: SHAPES.filter((s) => (only ? s.name === only : !s.optIn)),
+    runs: RUNS.filter((_, ri) => !onlyRun || Number(onlyRun) === ri),
+    config, batches, hyper, steps, warmup, threads, spinWait, json,
+  });
+  process.exit(0);
 }
 // The runs of one shape are interleaved step by step (round robin), so that load from other
 // processes on a shared machine hits all of them alike and their ratios stay fair.
