@@ -5,6 +5,8 @@
 // longest text (padToLongest), interleaved run by run; medians.
 //   npm run bench:extract [-- --reps N] [--json]
 // Needs the demo probe set: npm run data -- prepare --demo
+//   npm run bench:extract -- --shape base [--vs-torch]: ModernBERT-base size, random weights, against
+//   PyTorch (scripts/bench-extract-base.ts)
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { extractActivations } from '../native-runner/activations/extract';
@@ -13,9 +15,14 @@ import { readProbeSet } from '../native-runner/activations/probe-set';
 import { loadModelDir } from '../native-runner/checkpoint/checkpoint';
 import { loadTokenizer } from '../native-runner/data/tokenizer';
 import { demoAssets } from '../src-main/demo-assets';
+import { benchExtractShape } from './bench-extract-base';
 import { median } from './median';
 
 const args = process.argv.slice(2);
+if (args.includes('--shape')) {
+  await benchExtractShape(args);
+  process.exit(0);
+}
 const json = args.includes('--json');
 const repsAt = args.indexOf('--reps');
 const reps = repsAt >= 0 ? Number(args[repsAt + 1]) : 7;

@@ -275,7 +275,7 @@ def extract(model, msg):
             hidden, _ = model.forward(ids, mask, causal=False)
             m = mask.unsqueeze(-1).float()
             pooled = [(h * m).sum(1) / m.sum(1) for h in hidden]          # [B, D] per hidden state
-            checksum += float(sum(x.sum() for x in pooled))
+            checksum += float(sum(x.abs().sum() for x in pooled))  # Σ|pooled|: both sides pooled alike
     ms = (time.perf_counter() - t0) * 1000
     return {"ms": ms, "tokens": sum(len(r) for r in texts), "checksum": checksum}
 
