@@ -7,7 +7,8 @@
 //   GLIBC_TUNABLES=glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=…  PyTorch's CPU allocator is
 //       plain malloc: with glibc's defaults every multi-MB tensor is a fresh mmap, and each step
 //       page-faults all its activations in again (fresh 16 MB zeros: 45 ms here vs 0.3 ms reused; the
-//       small-shape CLM step 350 → 75 ms). ORT keeps its arena, so PyTorch gets the same treatment.
+//       small-shape CLM step 350 → 75 ms). The engine's processes get the same tunables (the runner's
+//       malloc settings); WORKBENCH_NO_MALLOC_TUNABLES=1 leaves both sides on glibc's defaults.
 //   OMP_WAIT_POLICY=PASSIVE (ACTIVE with spinWait): as the engine's ORT threads, which do not spin
 //       unless bench:train runs with --spin.
 //   TORCH_PYTHON=/path/to/python overrides the interpreter.
@@ -27,7 +28,7 @@ const ENV_KEYS = ['OPENBLAS_CORETYPE', 'GLIBC_TUNABLES', 'OMP_WAIT_POLICY'] as c
 export function torchEnvSettings(spinWait = false): Record<(typeof ENV_KEYS)[number], string> {
   const defaults = {
     OPENBLAS_CORETYPE: 'SkylakeX',
-    GLIBC_TUNABLES: `glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=${2 ** 40}`,
+    GLIBC_TUNABLES: process.env.WORKBENCH_NO_MALLOC_TUNABLES === '1' ? '' : 'glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=68719476736',
     OMP_WAIT_POLICY: spinWait ? 'ACTIVE' : 'PASSIVE',
   };
   for (const k of ENV_KEYS) if (process.env[k] !== undefined) defaults[k] = process.env[k]!;
