@@ -42,21 +42,24 @@ export async function benchTrainVsTorch(o: VsTorchOptions): Promise<void> {
   const lr = o.lr ?? 2e-4;
   const env = torchEnvSettings(o.spinWait);
   const envText = Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ');
+  // the engine runs in this process: its malloc settings decide whether its big buffers page-fault
+  // every step as PyTorch's would without the tunables, so say which it has
+  const engineEnv = `GLIBC_TUNABLES=${process.env.GLIBC_TUNABLES ?? ''}`;
   if (env.OPENBLAS_CORETYPE !== 'SkylakeX' && /\bavx512f\b/.test(readFileSync('/proc/cpuinfo', 'utf8'))) {
     console.error(`note: OPENBLAS_CORETYPE=${env.OPENBLAS_CORETYPE} comes from the environment; PyTorch's GEMMs then skip OpenBLAS's AVX-512 kernels (run with OPENBLAS_CORETYPE=SkylakeX)`);
   }
   const torch = TorchSide.start(o.threads, o.spinWait);
   const dir = mkdtempSync(join(tmpdir(), 'vs-torch-'));
   try {
-    if (!o.json) console.log(`engine vs PyTorch (${envText}), ${o.threads} threads each, interleaved step by step, median of ${o.steps} steps after ${o.warmup} warm-up, load ${loadavg()[0].toFixed(2)}`);
+    if (!o.json) console.log(`engine (${engineEnv}) vs PyTorch (${envText}), ${o.threads} threads each, interleaved step by step, median of ${o.steps} steps after ${o.warmup} warm-up, load ${loadavg()[0].toFixed(2)}`);
     for (const s of o.shapes) {
       const cfg = o.config(s);
-      // one weights file per shape: both sides start every run from the same values
+      // one weights file per shape, from the first run's fresh state: both sides start every run from
+      // the same values (written before the runner packs the state into its own buffers)
       const weights = join(dir, `${s.name}.safetensors`);
-      const init = initTrainState(cfg, 7).params;
-      writeSafetensors(weights, new Map(parameterSpecs(cfg).map((p) => [p.name, { shape: p.shape, data: init.get(p.name)! }])));
-      for (const r of o.runs) {
+      for (const [ri, r] of o.runs.entries()) {
         const state = initTrainState(cfg, 7);
+        if (ri === 0) writeSafetensors(weights, new Map(parameterSpecs(cfg).map((p) => [p.name, { shape: p.shape, data: state.params.get(p.name)! }])));
         const ours = await createTrainStep(cfg, state, { objective: r.objective, freeze: r.freeze, batchSize: s.B, seqLen: s.T, hyper: o.hyper, intraOpThreads: o.threads, spinWait: o.spinWait });
         const info = await torch.init({ config: cfg, objective: r.objective, freeze: r.freeze, hyper: o.hyper, weights });
         const data = o.batches(s, r.objective, 4);
@@ -82,7 +85,7 @@ export async function benchTrainVsTorch(o: VsTorchOptions): Promise<void> {
           torch_over_engine: Number((p / e).toFixed(3)),
           engine_tokens_per_s: Math.round((s.B * s.T) / (e / 1000)), torch_tokens_per_s: Math.round((s.B * s.T) / (p / 1000)),
           first_loss_engine: firstLoss[0], first_loss_torch: firstLoss[1],
-          torch: info.torch, torch_env: envText, threads: o.threads, steps: o.steps, load_average: Number(loadavg()[0].toFixed(2)),
+          torch: info.torch, torch_env: envText, engine_env: engineEnv, threads: o.threads, steps: o.steps, load_average: Number(loadavg()[0].toFixed(2)),
         };
         if (o.json) console.log(JSON.stringify(row));
         else console.log(`${row.config.padEnd(42)} ${r.objective} frozen=${r.frozen.padEnd(24)} engine ${e.toFixed(1).padStart(8)} ms  PyTorch ${p.toFixed(1).padStart(8)} ms  PyTorch ÷ engine ${row.torch_over_engine.toFixed(2)}  (first loss ${firstLoss[0].toFixed(5)} / ${firstLoss[1].toFixed(5)})`);
