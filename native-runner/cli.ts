@@ -21,6 +21,7 @@ import type { BatchMessage, WorkerInput } from './train/worker';
 import type { LoopResult } from './train/loop';
 import { ProgressBar } from './util/progress';
 import { prepareProbeLogging } from './activations/probe-logging';
+import { relaunchWithMallocTunables } from './util/malloc-tunables';
 
 const EXIT: Record<RunStatus, number> = { completed: 0, failed: 1, stopped: 2, diverged: 3 };
 const USAGE = 'usage: runner train --config run.json --out DIR [--json] [--resume] [--max-threads N]\n       runner validate --config run.json';
@@ -190,4 +191,7 @@ async function main(): Promise<number> {
   }
 }
 
-main().then((code) => { process.exitCode = code; });
+// `train` needs glibc's malloc settings (util/malloc-tunables.ts); the queue sets them when it spawns
+// a runner, a user at a shell gets them by this one relaunch.
+const relaunched = process.argv[2] === 'train' ? relaunchWithMallocTunables() : null;
+(relaunched ?? main()).then((code) => { process.exitCode = code; });

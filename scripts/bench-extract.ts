@@ -17,6 +17,11 @@ import { loadTokenizer } from '../native-runner/data/tokenizer';
 import { demoAssets } from '../src-main/demo-assets';
 import { benchExtractShape } from './bench-extract-base';
 import { median } from './median';
+import { relaunchWithMallocTunables } from '../native-runner/util/malloc-tunables';
+
+// the runner's malloc settings (native-runner/util/malloc-tunables.ts), so the figures are the runner's
+const relaunched = relaunchWithMallocTunables();
+if (relaunched) process.exit(await relaunched);                  // the relaunched copy did the work
 
 const args = process.argv.slice(2);
 if (args.includes('--shape')) {

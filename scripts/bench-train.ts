@@ -27,6 +27,11 @@ import { createTrainStep, initTrainState, mlmLossRows } from '../native-runner/t
 import { buildTrainStepGraph } from '../native-runner/train/train-step-graph';
 import { median } from './median';
 import { benchTrainVsTorch } from './torch/vs-torch';
+import { relaunchWithMallocTunables } from '../native-runner/util/malloc-tunables';
+
+// the runner's malloc settings (native-runner/util/malloc-tunables.ts), so the figures are the runner's
+const relaunched = relaunchWithMallocTunables();
+if (relaunched) process.exit(await relaunched);                  // the relaunched copy did the work
 
 const args = process.argv.slice(2);
 const flag = (n: string) => args.includes(`--${n}`);

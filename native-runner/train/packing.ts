@@ -6,6 +6,10 @@
 import type { ModernBertConfig } from '../model/config';
 import { normSlot, parameterSpecs, type ParamSpec } from '../model/params';
 import type { TrainState } from './step-api';
+import { collectGarbage } from '../util/gc';
+
+/** Bytes copied into the packed buffers above which the replaced arrays are collected at once. */
+const COLLECT_AFTER_BYTES = 64 * 2 ** 20;
 
 export interface Segment {
   key: string;                  // e.g. "layer3.decay", "embeddings.nodecay"
@@ -77,23 +81,25 @@ export function ensurePacked(cfg: ModernBertConfig, state: TrainState): PackedSt
         const buf = new Float32Array(seg.length);
         p.flat[kind].set(seg.key, buf);
         seg.specs.forEach((s, i) => {
-          const view = buf.subarray(seg.offsets[i], seg.offsets[i] + s.shape.reduce((a, b) => a * b, 1));
-          view.set(state[kind].get(s.name)!);
-          p!.views[kind].set(s.name, view);
+          // filled by the re-homing loop below, which also counts what it copied
+          p!.views[kind].set(s.name, buf.subarray(seg.offsets[i], seg.offsets[i] + s.shape.reduce((a, b) => a * b, 1)));
         });
       }
     }
     packed.set(state, p);
   }
+  let copied = 0;
   for (const kind of KINDS) {
     for (const [name, view] of p.views[kind]) {
       const t = state[kind].get(name)!;
       if (t !== view) {
         view.set(t);
         state[kind].set(name, view);
+        copied += t.byteLength;
       }
     }
   }
+  if (copied > COLLECT_AFTER_BYTES) collectGarbage();   // the replaced arrays (util/gc.ts says why)
   return p;
 }
 

@@ -80,7 +80,7 @@ export function trainStepModel(cfg: ModernBertConfig, o: TrainStepOptions & { lo
 async function createSession(bytes: Uint8Array, o: TrainStepOptions): Promise<ort.InferenceSession> {
   const device = o.device ?? 'cpu';
   const opts: ort.InferenceSession.SessionOptions = {
-    ...sessionOptions(o.intraOpThreads ?? 2, o.spinWait),
+    ...sessionOptions(o.intraOpThreads ?? 2, o.spinWait, false),
     executionProviders: device === 'cuda' ? ['cuda'] : ['cpu'],
   };
   if (o.profileFilePrefix) Object.assign(opts, { enableProfiling: true, profileFilePrefix: o.profileFilePrefix });

@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { appRoot } from '../app-root';
+import { withMallocTunables } from '../../native-runner/util/malloc-tunables';
 
 export type RunnerSpawner = (args: string[]) => ChildProcess;
 
@@ -11,6 +12,7 @@ export const spawnRunner: RunnerSpawner = (args) => {
   return spawn(process.execPath, ['--import', 'tsx', path.join(root, 'native-runner', 'cli.ts'), ...args], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', FORCE_COLOR: '0' },
+    // malloc settings the train steps need (native-runner/util/malloc-tunables.ts says why)
+    env: { ...withMallocTunables(process.env), ELECTRON_RUN_AS_NODE: '1', FORCE_COLOR: '0' },
   });
 };
