@@ -133,6 +133,9 @@ export const RunConfigSchema = z.strictObject({
   device: z.enum(['cpu', 'cuda', 'auto']).default('cpu'), // auto = cuda if available, else cpu + warning
   threads: int(1, '>= 1').default(2),        // ORT intra-op threads
   checkpoint_every: int(0, '>= 0').default(0), // steps; 0 = only at phase ends
+  // optimizer steps per ORT run (K-step Scan graph, state kept on the device for K steps); absent:
+  // 1 on the CPU, 8 on CUDA. Results do not depend on it beyond float rounding.
+  steps_per_call: int(1, '>= 1').max(64, { error: 'must be <= 64' }).optional(),
   phases: z.array(PhaseSchema).min(1, { error: 'needs at least one phase' }).optional(),
   recipe: RecipeSchema.optional(),           // alternative to phases: a paper recipe preset
   optimizer: OptimizerSchema.default(OptimizerSchema.parse({})),

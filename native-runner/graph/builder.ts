@@ -1,7 +1,7 @@
 // Graph builder: static-shape ONNX graphs whose values carry dtype and shape, plus the autodiff tape.
 // Differentiable ops (graph/ops/*) emit their ONNX nodes through `node()` and record one tape entry
 // each; their backward builders (run by autodiff.ts) emit more nodes into the same graph.
-import { encodeModel, type AttrValue, type DType, type NodeData, type TensorData, type ValueInfoData } from '../onnx/model-proto';
+import { encodeModel, type AttrValue, type DType, type GraphData, type NodeData, type TensorData, type ValueInfoData } from '../onnx/model-proto';
 
 export type { DType } from '../onnx/model-proto';
 export type FloatDType = 'float32' | 'float64';
@@ -136,6 +136,12 @@ export class Graph {
     return outputs;
   }
 
+  /** A value of the enclosing graph that this graph (a Scan body) reads by name: ONNX subgraphs may
+   *  use outer-scope values directly, so frozen parameters need not travel as loop state. */
+  outer(name: string, dtype: DType, shape: Shape, requiresGrad = false): Value {
+    return this.register({ name, dtype, shape: [...shape], requiresGrad });
+  }
+
   /** An initializer (constant tensor). */
   constant(data: Data, shape: Shape, dtype: DType, name = this.fresh('const')): Value {
     if (data.length !== numel(shape)) throw new Error(`constant ${name}: ${data.length} values for shape ${fmtShape(shape)}`);
@@ -190,10 +196,15 @@ export class Graph {
     }));
   }
 
+  /** The graph as data (also how a Scan body travels, as a graph attribute). */
+  graphData(): GraphData {
+    return { name: this.name, nodes: this.nodeData(), inputs: this.inputs, outputs: this.outputs, initializers: this.initializers };
+  }
+
   /** Serialize (opset 18 + com.microsoft 1). */
   toModel(): Uint8Array {
     return encodeModel({
-      graph: { name: this.name, nodes: this.nodeData(), inputs: this.inputs, outputs: this.outputs, initializers: this.initializers },
+      graph: this.graphData(),
       opsets: [{ domain: '', version: OPSET }, { domain: MS_DOMAIN, version: 1 }],
     });
   }

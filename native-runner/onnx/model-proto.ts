@@ -1,6 +1,7 @@
 // ONNX ModelProto encoder (field numbers from onnx/onnx.proto3). Only the messages a generated
-// training graph needs: ModelProto, GraphProto, NodeProto, AttributeProto, TensorProto (raw_data),
-// ValueInfoProto with static shapes, and opset imports (default domain + com.microsoft).
+// training graph needs: ModelProto, GraphProto (also as a Scan body attribute), NodeProto,
+// AttributeProto, TensorProto (raw_data), ValueInfoProto (static dims, or named ones for a Scan's K),
+// and opset imports (default domain + com.microsoft).
 import { ProtoWriter } from './protobuf';
 
 /** TensorProto.DataType values. */
@@ -26,7 +27,8 @@ export type AttrValue =
   | { kind: 'string'; value: string }
   | { kind: 'ints'; value: readonly number[] }
   | { kind: 'floats'; value: readonly number[] }
-  | { kind: 'tensor'; value: TensorData };
+  | { kind: 'tensor'; value: TensorData }
+  | { kind: 'graph'; value: GraphData };      // a subgraph (Scan / Loop / If body)
 
 export interface NodeData {
   opType: string;
@@ -37,7 +39,8 @@ export interface NodeData {
   attrs: Record<string, AttrValue>;
 }
 
-export interface ValueInfoData { name: string; dtype: DType; dims: readonly number[] }
+/** A dimension is a number, or a name (dim_param) for a size fixed only at run time (a Scan's K). */
+export interface ValueInfoData { name: string; dtype: DType; dims: readonly (number | string)[] }
 
 export interface GraphData {
   name: string;
@@ -54,7 +57,7 @@ export interface ModelData {
   producer?: string;
 }
 
-const ATTR_TYPE = { float: 1, int: 2, string: 3, tensor: 4, floats: 6, ints: 7 } as const;
+const ATTR_TYPE = { float: 1, int: 2, string: 3, tensor: 4, graph: 5, floats: 6, ints: 7 } as const;
 
 function writeTensor(w: ProtoWriter, t: TensorData): void {
   w.packedInts(1, t.dims);                 // dims
@@ -71,6 +74,7 @@ function writeAttr(w: ProtoWriter, name: string, a: AttrValue): void {
     case 'int': w.int(3, a.value); break;
     case 'string': w.string(4, a.value); break;
     case 'tensor': w.message(5, (m) => writeTensor(m, a.value)); break;
+    case 'graph': w.message(6, (m) => writeGraph(m, a.value)); break;
     case 'floats': w.packedFloats(7, a.value); break;
     case 'ints': w.packedInts(8, a.value); break;
   }
@@ -92,7 +96,7 @@ function writeValueInfo(w: ProtoWriter, v: ValueInfoData): void {
     type.message(1, (tt) => {          // TypeProto.Tensor
       tt.int(1, ONNX_DTYPE[v.dtype]);  // elem_type
       tt.message(2, (shape) => {       // TensorShapeProto
-        for (const d of v.dims) shape.message(1, (dim) => dim.int(1, d)); // dim_value
+        for (const d of v.dims) shape.message(1, (dim) => (typeof d === 'number' ? dim.int(1, d) : dim.string(2, d))); // dim_value | dim_param
       });
     }));
 }

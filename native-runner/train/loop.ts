@@ -55,6 +55,13 @@ export function trainerStateAt(plan: PhasePlan[], cfg: RunConfig, step: number, 
   };
 }
 
+/** Steps from `done` until the next due checkpoint (at least 1). */
+export function stepsUntilCheckpoint(plan: PhasePlan[], every: number, done: number): number {
+  const total = plan[plan.length - 1].end;
+  for (let d = done + 1; d < total; d++) if (checkpointDue(plan, every, d)) return d - done;
+  return Math.max(1, total - done);
+}
+
 export async function runLoop(o: LoopOptions): Promise<LoopResult> {
   const total = o.plan[o.plan.length - 1].end;
   const B = o.config.batch_size, T = o.config.seq_len;
@@ -71,7 +78,7 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
   let lastSaved = o.startStep;
   let emaMs = 0; // exponential moving average of the step time (ms)
   try {
-    for (let s = o.startStep; s < total; s++) {
+    for (let s = o.startStep; s < total;) {
       const p = phaseAt(o.plan, s);
       if (p !== phase) {
         // on resume mid-phase the "change" reports the phase the run continues in (from: the one before it)
@@ -80,23 +87,33 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
         phase = p;
       }
       const runner = await runnerFor(p);
-      const { batch, cursor } = await o.nextBatch(s);
-      const lr = lrForStep(o.plan, s);
+      // A K-step runner takes up to K steps per call, never across a phase end or a due checkpoint,
+      // so checkpoints, events and resume points are the same whatever K is.
+      const n = Math.min(runner.stepsPerCall, stepsUntilCheckpoint(o.plan, o.config.checkpoint_every, s), p.end - s);
+      const prepared: PreparedBatch[] = [];
+      for (let i = 0; i < n; i++) prepared.push(await o.nextBatch(s + i));
+      const lrs = prepared.map((_, i) => lrForStep(o.plan, s + i));
       const t0 = o.now();
-      const res = await runner.step(batch, lr);
-      const ms = o.now() - t0;
-      const done = s + 1;
-      if (!Number.isFinite(res.loss)) {
-        const message = `loss is ${res.loss} at step ${done} (phase ${p.phase.name}); the run diverged`;
-        o.emit({ type: 'error', message });
-        return { status: 'diverged', step: done, message };
+      const results = n === 1 ? [await runner.step(prepared[0].batch, lrs[0])] : await runner.stepMany(prepared.map((b) => b.batch), lrs);
+      const ms = (o.now() - t0) / n;
+      for (let i = 0; i < n; i++) {
+        const res = results[i];
+        const done = s + i + 1;
+        if (!Number.isFinite(res.loss)) {
+          const message = `loss is ${res.loss} at step ${done} (phase ${p.phase.name}); the run diverged`;
+          o.emit({ type: 'error', message });
+          return { status: 'diverged', step: done, message };
+        }
+        emaMs = emaMs === 0 ? ms : 0.9 * emaMs + 0.1 * ms;
+        o.emit({
+          type: 'step', step: done, phase: p.phase.name, loss: res.loss, lr: lrs[i], grad_norm: res.gradNorm,
+          layer_grad_norms: res.layerGradNorms, tokens_per_s: emaMs > 0 ? (B * T * 1000) / emaMs : 0, eta_s: ((total - done) * emaMs) / 1000,
+        });
       }
+      s += n;
+      const done = s;
+      const cursor = prepared[n - 1].cursor;
       lastCursor = cursor;
-      emaMs = emaMs === 0 ? ms : 0.9 * emaMs + 0.1 * ms;
-      o.emit({
-        type: 'step', step: done, phase: p.phase.name, loss: res.loss, lr, grad_norm: res.gradNorm,
-        layer_grad_norms: res.layerGradNorms, tokens_per_s: emaMs > 0 ? (B * T * 1000) / emaMs : 0, eta_s: ((total - done) * emaMs) / 1000,
-      });
       if (checkpointDue(o.plan, o.config.checkpoint_every, done)) {
         const path = o.saveCheckpoint(done, cursor);
         o.emit({ type: 'checkpoint', path, step: done, phase: p.phase.name });

@@ -47,8 +47,15 @@ export interface TrainState {
 export interface TrainStepRunner {
   readonly objective: Objective;
   readonly freeze: FreezeSpec;
+  /** Optimizer steps one session run does at most (1, or K of a K-step Scan graph). */
+  readonly stepsPerCall: number;
   /** Apply one AdamW update in place on the shared state; frozen tensors are left bit-identical. */
   step(batch: Batch, lr: number): Promise<StepResult>;
+  /** Apply batches.length (≤ stepsPerCall) updates in order, lrs[i] for batches[i], in one run
+   *  where the graph allows (the same results as that many step() calls, to float rounding). */
+  stepMany(batches: Batch[], lrs: number[]): Promise<StepResult[]>;
+  /** Bytes of tensor data fed to and fetched from the session by the last step/stepMany call. */
+  readonly lastCallBytes: number;
   release(): Promise<void>;
 }
 

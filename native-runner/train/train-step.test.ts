@@ -71,7 +71,7 @@ describe('train step (float32, tiny model)', () => {
   });
 
   it('in-place updates equal a run with separate output buffers', async () => {
-    const opts = { objective: 'mlm' as const, freeze: NO_FREEZE, batchSize: B, seqLen: T, hyper, sparsePrediction: false };
+    const opts = { objective: 'mlm' as const, freeze: NO_FREEZE, batchSize: B, seqLen: T, hyper, sparsePrediction: false, optimizer: 'graph' as const };
     const state = initTrainState(cfg, 3);
     const ref = cloneState(state);
     const batch = makeBatches('mlm', 1, B, T)[0];

@@ -89,7 +89,7 @@ async function main(): Promise<void> {
       objective: key.objective, freeze: key.freeze, batchSize: w.config.batch_size, seqLen: w.config.seq_len,
       hyper: { beta1: w.config.optimizer.betas[0], beta2: w.config.optimizer.betas[1], eps: w.config.optimizer.eps,
         weightDecay: w.config.optimizer.weight_decay, clipGradNorm: w.config.optimizer.clip_grad_norm },
-      device: dev, intraOpThreads: w.threads,
+      device: dev, intraOpThreads: w.threads, stepsPerCall: w.config.steps_per_call,
       // Sparse MLM head: capacity for the highest mask rate among the MLM phases that share this
       // runner, so a 15% decay does not pay for a 30% phase's rows (and never needs a regrow).
       lossRows: key.objective === 'mlm' ? mlmLossRows(w.config.batch_size, w.config.seq_len, maxMaskRate(key)) : undefined,

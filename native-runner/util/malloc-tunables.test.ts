@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,5 +31,28 @@ else { console.log('child sees ' + process.env.GLIBC_TUNABLES); process.exitCode
     const res = spawnSync(process.execPath, ['--import', 'tsx', script], { env, encoding: 'utf8' });
     expect(res.stdout.trim()).toBe(`child sees ${MALLOC_TUNABLES.join(':')}`);   // printed once: by the relaunched copy only
     expect(res.status).toBe(7);
+  });
+
+  it.runIf(linux)('the relaunched copy dies with the process that relaunched it (SIGKILL leaves no orphan)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tunables-'));
+    const script = join(dir, 'long.ts');
+    writeFileSync(script, `import { relaunchWithMallocTunables } from ${JSON.stringify(join(__dirname, 'malloc-tunables.ts'))};
+const r = relaunchWithMallocTunables();
+if (r) r.then((code) => { process.exitCode = code; });
+else { console.log('child ' + process.pid); setInterval(() => {}, 1000); }
+`);
+    const env = { ...process.env };
+    delete env.GLIBC_TUNABLES;
+    const parent = spawn(process.execPath, ['--import', 'tsx', script], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const childPid = await new Promise<number>((resolve) => {
+      let out = '';
+      parent.stdout!.on('data', (d: Buffer) => { out += d.toString(); const m = /child (\d+)/.exec(out); if (m) resolve(Number(m[1])); });
+    });
+    const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+    expect(alive(childPid)).toBe(true);
+    parent.kill('SIGKILL');
+    const deadline = Date.now() + 10_000;
+    while (alive(childPid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(alive(childPid)).toBe(false);
   });
 });

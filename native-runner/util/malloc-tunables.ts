@@ -32,18 +32,33 @@ export function withMallocTunables(env: NodeJS.ProcessEnv = process.env): NodeJS
   return { ...env, GLIBC_TUNABLES: [...kept, ...MALLOC_TUNABLES].join(':') };
 }
 
+/** Set in a relaunched copy's environment: the pid of the process that relaunched it. */
+const PARENT_ENV = 'WORKBENCH_RELAUNCHED_BY';
+
 /**
  * If this process lacks the tunables (Linux only), run the same command again as a child with them;
- * returns the child's exit code (once it ends), or null when nothing needed doing. Stdio is inherited and
- * SIGINT/SIGTERM are passed on, so the child behaves as this process would have (a terminal's ^C
- * reaches both anyway). Set WORKBENCH_NO_MALLOC_TUNABLES=1 to measure without them.
+ * returns the child's exit code (once it ends), or null when nothing needed doing (in the child,
+ * it also arms the watchdog below). The child's stdout/stderr are forwarded, SIGINT/SIGTERM passed
+ * on. A relaunched copy never outlives this process: when it is killed (SIGKILL included), the copy
+ * notices within 100 ms that its parent is gone and kills itself the same way, so nobody has to
+ * know that two processes were involved, and no orphan keeps writing into a run folder.
+ * Set WORKBENCH_NO_MALLOC_TUNABLES=1 to measure without them.
  */
 export function relaunchWithMallocTunables(): Promise<number> | null {
+  const parent = Number(process.env[PARENT_ENV]);
+  if (parent > 0) {
+    setInterval(() => { if (process.ppid !== parent) process.kill(process.pid, 'SIGKILL'); }, 100).unref();
+    return null;
+  }
   if (!applies() || hasMallocTunables() || process.env.WORKBENCH_NO_MALLOC_TUNABLES === '1') return null;
-  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: withMallocTunables() });
+  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    stdio: ['inherit', 'pipe', 'pipe'], env: { ...withMallocTunables(), [PARENT_ENV]: String(process.pid) },
+  });
+  child.stdout!.pipe(process.stdout);
+  child.stderr!.pipe(process.stderr);
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => child.kill(sig));
   return new Promise((resolve) => {
     child.on('error', () => resolve(1));
-    child.on('exit', (code, signal) => resolve(code ?? 128 + (signal ? constants.signals[signal] ?? 0 : 1)));
+    child.on('close', (code, signal) => resolve(code ?? 128 + (signal ? constants.signals[signal] ?? 0 : 1)));
   });
 }

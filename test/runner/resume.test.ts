@@ -1,6 +1,6 @@
 // Resume is exact: N steps straight == k steps, SIGKILL, resume, N-k steps (parameters and AdamW
 // moments equal to 1e-6), across phase changes, a freeze change and a scheduler reset.
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -104,5 +104,32 @@ describe('resume after SIGKILL', () => {
     const last = 'step-00000008';
     expect(maxAbsDiff(loadTensors(join(a, 'checkpoints', last, 'model.safetensors')), loadTensors(join(b, 'checkpoints', last, 'model.safetensors')))).toBeLessThanOrEqual(1e-6);
     expect(trainerState(join(b, 'checkpoints', last)).data_cursor).toEqual(trainerState(join(a, 'checkpoints', last)).data_cursor);
+  });
+  it('K steps per ORT run (steps_per_call 4): the same checkpoints and steps; SIGKILL mid-run and resume across K boundaries is exact', async () => {
+    const raw = JSON.parse(readFileSync(config, 'utf8')) as Record<string, unknown>;
+    const kConfig = writeConfig(dir, 'run-k4.json', { ...raw, steps_per_call: 4 });
+    const straightOut = join(dir, 'k4-straight');
+    const straight = await startRunner(['train', '--config', kConfig, '--out', straightOut, '--json']);
+    expect(straight.stderr).toBe('');
+    expect(straight.code).toBe(0);
+    // runs of ≤ 4 steps never cross a phase end or a due checkpoint: checkpoints as with K = 1
+    expect(readdirSync(join(straightOut, 'checkpoints'))).toEqual(['step-00000005', 'step-00000006', 'step-00000010', 'step-00000014']);
+    expect(steps(straight.events).map((e) => e.step)).toEqual([...Array(14).keys()].map((i) => i + 1));
+    // and the same training as one step per run (AdamW on the host there), to float32 rounding
+    const one = join(dir, 'straight', 'checkpoints', 'step-00000014');
+    expect(maxAbsDiff(loadTensors(join(one, 'model.safetensors')), loadTensors(join(straightOut, 'checkpoints', 'step-00000014', 'model.safetensors')))).toBeLessThanOrEqual(1e-5);
+
+    const killedOut = join(dir, 'k4-killed');
+    const killed = await startRunner(['train', '--config', kConfig, '--out', killedOut, '--json'], (e, child) => {
+      if (e.type === 'checkpoint' && e.step === 6) child.kill('SIGKILL');
+    });
+    expect(killed.signal).toBe('SIGKILL');
+    const resumed = await startRunner(['train', '--config', kConfig, '--out', killedOut, '--json', '--resume']);
+    expect(resumed.stderr).toBe('');
+    expect(resumed.code).toBe(0);
+    const a = join(straightOut, 'checkpoints', 'step-00000014'), b = join(killedOut, 'checkpoints', 'step-00000014');
+    expect(maxAbsDiff(loadTensors(join(a, 'model.safetensors')), loadTensors(join(b, 'model.safetensors')))).toBeLessThanOrEqual(1e-6);
+    expect(maxAbsDiff(loadTensors(join(a, 'optimizer.safetensors')), loadTensors(join(b, 'optimizer.safetensors')))).toBeLessThanOrEqual(1e-6);
+    expect(trainerState(b).adam_step).toBe(14);
   });
 });

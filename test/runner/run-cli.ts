@@ -1,5 +1,6 @@
 // Helpers for the cross-process runner tests: spawn the real CLI (node + tsx) and read its NDJSON.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { withMallocTunables } from '../../native-runner/util/malloc-tunables';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { RunEvent } from '../../native-runner/protocol';
@@ -12,7 +13,8 @@ export interface CliRun { code: number | null; signal: NodeJS.Signals | null; ev
 
 /** Start `runner train` with --json; `onEvent` may kill the child. */
 export function startRunner(args: string[], onEvent?: (e: RunEvent, child: ChildProcess) => void): Promise<CliRun> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'native-runner/cli.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  // with the malloc settings, as the queue spawns runners (no relaunch: a SIGKILL hits the runner itself)
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'native-runner/cli.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: withMallocTunables(process.env) });
   const events: RunEvent[] = [];
   let buf = '', stderr = '';
   child.stdout!.on('data', (d: Buffer) => {
