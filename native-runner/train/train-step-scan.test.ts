@@ -185,10 +185,13 @@ describe('AdamW on the host (gradients-only graph)', () => {
       const a = await run(g, { ...base, optimizer: 'graph' }, batches, 1);
       const b = await run(h, { ...base, optimizer: 'host' }, batches, 1);
       for (let i = 0; i < 4; i++) {
-        expect(b[i].loss).toBe(a[i].loss);
+        if (i === 0) expect(b[i].loss).toBe(a[i].loss);                                // same graph up to the loss
+        expect(Math.abs(b[i].loss - a[i].loss) / a[i].loss).toBeLessThan(1e-6);
         expect(Math.abs(b[i].gradNorm - a[i].gradNorm) / a[i].gradNorm).toBeLessThan(1e-6);
       }
-      expect(maxDiff(g, h)).toBeLessThan(1e-7);
+      // host AdamW rounds to float32 once per stored value, the graph once per op: a few ulps apart
+      expect(maxDiff(g, h)).toBeLessThan(1e-6);
+      expect(maxDiff(g, initTrainState(cfg, 13))).toBeGreaterThan(1e-4);
       for (const s of specs) if (isFrozen(s, freeze)) expect(sameBits(h.params.get(s.name)!, before.params.get(s.name)!)).toBe(true);
     });
   }
