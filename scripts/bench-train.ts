@@ -10,6 +10,10 @@
 //            --spin (let ORT's idle threads spin-wait, as ORT does by default; the runner does not),
 //            --procs N (N copies of this benchmark at once, as N runs of the queue would train: prints
 //            each copy's ms/step and the tokens/s of all together),
+//            --steps-per-call K[,K2] (K optimizer steps per ORT run: the K-step Scan graph; one row per K;
+//            a sample is one run of K steps, ms/step = its time / K), --optimizer graph|host (where AdamW
+//            runs at K = 1; default host on the CPU), --device cpu|cuda; every row reports the bytes that
+//            crossed the session boundary per optimizer step (feeds + fetched outputs),
 //            --vs-torch (each row also in PyTorch, interleaved step by step: scripts/torch/vs-torch.ts)
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
@@ -45,6 +49,9 @@ const onlyRun = opt('run', '');      // index into RUNS
 const profileDir = opt('profile', '');
 const spinWait = flag('spin');
 const procs = Number(opt('procs', '1'));
+const stepsPerCall = opt('steps-per-call', '1').split(',').map(Number);   // e.g. 1,8: each K is its own row
+const device = opt('device', 'cpu') as 'cpu' | 'cuda';
+const optimizerOpt = opt('optimizer', '') as '' | 'graph' | 'host';
 
 interface Shape { name: string; V: number; D: number; L: number; H: number; F: number; T: number; B: number; local?: number; optIn?: boolean }
 const SHAPES: Shape[] = [
@@ -217,23 +224,29 @@ if (flag('vs-torch')) {
 for (const s of SHAPES) {
   if (only ? s.name !== only : s.optIn) continue;
   const cfg = config(s);
-  const active = RUNS.map((r, ri) => ({ r, ri })).filter(({ ri }) => !onlyRun || Number(onlyRun) === ri);
+  const active = RUNS.map((r, ri) => ({ r, ri })).filter(({ ri }) => !onlyRun || Number(onlyRun) === ri)
+    .flatMap(({ r }) => stepsPerCall.map((K) => ({ r, K })));
   const benches = [];
-  for (const { r } of active) {
+  for (const { r, K } of active) {
     const state = initTrainState(cfg, 7);
     // MLM runs with sparse prediction (head on labelled rows), so count the graph that actually runs
     const lossRows = r.objective === 'mlm' ? mlmLossRows(s.B, s.T, 0.3) : undefined;
     const flops = gemmFlops(buildTrainStepGraph(cfg, { objective: r.objective, freeze: r.freeze, batchSize: s.B, seqLen: s.T, hyper, lossRows }).graph);
     let prefix: string | undefined;
-    if (profileDir) { mkdirSync(profileDir, { recursive: true }); prefix = join(profileDir, `${s.name}-${r.objective}-${r.frozen.replace(/[^a-z0-9]+/g, '_')}`); }
-    const runner = await createTrainStep(cfg, state, { objective: r.objective, freeze: r.freeze, batchSize: s.B, seqLen: s.T, hyper, intraOpThreads: threads, spinWait, profileFilePrefix: prefix });
-    benches.push({ r, runner, flops, prefix, data: batches(s, r.objective, 4), times: [] as number[] });
+    if (profileDir) { mkdirSync(profileDir, { recursive: true }); prefix = join(profileDir, `${s.name}-${r.objective}-${r.frozen.replace(/[^a-z0-9]+/g, '_')}-k${K}`); }
+    const runner = await createTrainStep(cfg, state, {
+      objective: r.objective, freeze: r.freeze, batchSize: s.B, seqLen: s.T, hyper, intraOpThreads: threads, spinWait, profileFilePrefix: prefix,
+      device, stepsPerCall: K, optimizer: K === 1 && optimizerOpt ? optimizerOpt : undefined,
+    });
+    benches.push({ r, K, runner, flops, prefix, data: batches(s, r.objective, Math.max(4, K)), times: [] as number[], bytes: 0 });
   }
   for (let i = 0; i < warmup + steps; i++) {
     for (const b of benches) {
       const t0 = performance.now();
-      await b.runner.step(b.data[i % b.data.length], 2e-4);
-      if (i >= warmup) b.times.push(performance.now() - t0);
+      if (b.K === 1) await b.runner.step(b.data[i % b.data.length], 2e-4);
+      else await b.runner.stepMany(b.data.slice(0, b.K), Array(b.K).fill(2e-4));
+      if (i >= warmup) b.times.push((performance.now() - t0) / b.K);
+      b.bytes = b.runner.lastCallBytes / b.K;
     }
   }
   for (const b of benches) {
@@ -248,10 +261,11 @@ for (const s of SHAPES) {
       gflops_per_s: Number((flops / 1e9 / (ms / 1000)).toFixed(1)),
       gflop_per_step: Number((flops / 1e9).toFixed(2)),
       min_ms: Number(Math.min(...times).toFixed(2)),
+      steps_per_call: b.K, bytes_per_step: Math.round(b.bytes), device,
       steps, threads, spin_wait: spinWait,
     };
     if (json) console.log(JSON.stringify(row));
-    else console.log(`${row.config.padEnd(42)} ${r.objective} frozen=${r.frozen.padEnd(24)} ${row.ms_per_step.toFixed(1).padStart(7)} ms/step (min ${row.min_ms.toFixed(1)})  ${row.tokens_per_s} tok/s  ${row.gflops_per_s} GFLOP/s`);
+    else console.log(`${row.config.padEnd(42)} ${r.objective} frozen=${r.frozen.padEnd(24)} K=${b.K} ${row.ms_per_step.toFixed(1).padStart(7)} ms/step (min ${row.min_ms.toFixed(1)})  ${row.tokens_per_s} tok/s  ${row.gflops_per_s} GFLOP/s  ${(row.bytes_per_step / 2 ** 20).toFixed(1)} MiB/step across the session boundary`);
     if (prefix) {
       const file = readdirSync(profileDir).filter((f) => join(profileDir, f).startsWith(prefix)).sort().pop();
       if (file) console.log(summarizeProfile(join(profileDir, file)));
