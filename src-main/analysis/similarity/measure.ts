@@ -1,0 +1,38 @@
+// The shape every similarity measure has, so that the observed value, the seed-noise control and the
+// permutation null all run through the same code: a measure prepares each side once (Gram matrices,
+// bases, neighbour lists, rank matrices) and then scores a pair, optionally with the rows of B
+// permuted, which is what a permutation null needs and costs only the pairing step.
+import type { MeasureName } from '../../common/agreement-types';
+import type { Representation } from './representation';
+
+export interface MeasureOptions {
+  knnK: number;
+  rbfFraction: number;
+  svccaShare: number;
+}
+
+export const DEFAULT_MEASURE_OPTIONS: MeasureOptions = { knnK: 10, rbfFraction: 0.8, svccaShare: 0.99 };
+
+export interface SimilarityMeasure<S = unknown> {
+  name: MeasureName;
+  prepare(rep: Representation, o: MeasureOptions): Promise<S>;
+  /** Similarity of A and B (higher = more alike), with B's row i replaced by its row perm[i]. */
+  score(a: S, b: S, perm?: Int32Array): Promise<number>;
+  /** The divergence reported and divided by the control's: 0 for identical representations. */
+  divergence(score: number): number;
+}
+
+/** Σ_ij a_ij b_{π(i)π(j)} for two n×n matrices (π = identity when perm is undefined). */
+export function permutedInner(a: Float64Array, b: Float64Array, n: number, perm?: Int32Array): number {
+  let s = 0;
+  if (!perm) {
+    for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+    return s;
+  }
+  for (let i = 0; i < n; i++) {
+    const ai = i * n;
+    const bi = perm[i] * n;
+    for (let j = 0; j < n; j++) s += a[ai + j] * b[bi + perm[j]];
+  }
+  return s;
+}

@@ -1,0 +1,40 @@
+// Orthogonal Procrustes distance, normalised as Ding, Denain & Steinhardt 2021 ("Grounding
+// representation similarity through statistical testing", §2): centre each representation and scale
+// it to unit Frobenius norm, then
+//   d_Proc(X, Y) = min_{Q orthogonal} ‖X − YQ‖²_F = ‖X‖²_F + ‖Y‖²_F − 2‖XᵀY‖_* = 2 − 2‖XᵀY‖_*,
+// in [0, 2]: 0 when Y is a rotation (or reflection) of X, invariant to isotropic scaling. Unlike CKA it
+// weighs every direction by its singular value, not its square, so a change in low-variance directions
+// moves it more. Our score is the similarity ‖XᵀY‖_* ∈ [0, 1]; the divergence is d_Proc itself.
+// We evaluate it in each side's principal-axis coordinates, Xc = U Σ Vᵀ → ‖XᵀY‖_* = ‖(UₓΣₓ)ᵀ(U_yΣ_y)‖_*
+// (Vₓ, V_y are orthogonal), so the zero singular values of a rank-deficient side (n < p, or dead
+// features) never enter a square root, where float64 rounding would turn each into ~1e-8.
+import { gemm, type Matrix } from '../linalg';
+import type { SimilarityMeasure } from './measure';
+import { permuteRows, type Representation } from './representation';
+import { nuclearNorm } from './singular-values';
+
+export function unitFrobenius(m: Matrix): Matrix {
+  let s = 0;
+  for (const v of m.data) s += v * v;
+  const norm = Math.sqrt(s);
+  if (!(norm > 0)) throw new Error('Procrustes: representation is constant across examples (zero variance after centring)');
+  return { rows: m.rows, cols: m.cols, data: m.data.map((v) => v / norm) };
+}
+
+/** UΣ [n, r] of the centred representation, scaled to unit Frobenius norm. */
+async function normalisedScores(rep: Representation): Promise<Matrix> {
+  const ax = await rep.axes();
+  const r = ax.values.length;
+  const s = Float64Array.from(ax.values, Math.sqrt);
+  const out = unitFrobenius({ ...ax.scores, data: ax.scores.data.map((v, i) => v * s[i % r]) });
+  return out;
+}
+
+export const procrustesMeasure: SimilarityMeasure<Matrix> = {
+  name: 'procrustes',
+  prepare: normalisedScores,
+  async score(a, b, perm) {
+    return nuclearNorm(await gemm(a, permuteRows(b, perm), { transA: true })); // ‖XᵀY_π‖_* in axis coordinates [rₓ, r_y]
+  },
+  divergence: (s) => 2 - 2 * s,
+};
