@@ -9,17 +9,27 @@
 //   The weights come from the first representation (A), as in Morcos et al., so PWCCA is asymmetric.
 // Both are invariant to invertible linear maps of either side (hence to rotation and scaling).
 import { gemm, type Matrix } from '../linalg';
-import type { MeasureOptions, SimilarityMeasure } from './measure';
+import { permutedInner, type MeasureOptions, type SimilarityMeasure } from './measure';
 import { permuteRows, type Representation } from './representation';
 import { leftSingular, singularValues } from './singular-values';
 
 const clampCorrelation = (r: number) => Math.min(1, Math.max(0, r));
 
-export const svccaMeasure: SimilarityMeasure<Matrix> = {
+interface SVCCASide {
+  u: Matrix; // orthonormal basis of the kept axes [n, k]
+  projection: Float64Array; // U Uᵀ [n, n], for the bound
+}
+
+export const svccaMeasure: SimilarityMeasure<SVCCASide> = {
   name: 'svcca',
-  prepare: (rep: Representation, o: MeasureOptions) => rep.basis(o.svccaShare),
+  async prepare(rep: Representation, o: MeasureOptions) {
+    const u = await rep.basis(o.svccaShare);
+    return { u, projection: (await gemm(u, u, { transB: true })).data };
+  },
+  // mean of c correlations ≤ √(Σρ²/c) (power means), Σρ² = ‖UₓᵀU_y,π‖²_F = tr(Pₓ P_y,π) for projections P.
+  upperBound: (a, b, perm) => Math.sqrt(Math.max(0, permutedInner(a.projection, b.projection, a.u.rows, perm)) / Math.min(a.u.cols, b.u.cols)),
   async score(a, b, perm) {
-    const rho = await singularValues(await gemm(a, permuteRows(b, perm), { transA: true })); // UₓᵀU_y [kₓ, k_y]
+    const rho = await singularValues(await gemm(a.u, permuteRows(b.u, perm), { transA: true })); // UₓᵀU_y [kₓ, k_y]
     let s = 0;
     for (const r of rho) s += clampCorrelation(r);
     return s / rho.length;

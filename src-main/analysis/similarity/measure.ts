@@ -20,10 +20,22 @@ export interface SimilarityMeasure<S = unknown> {
   score(a: S, b: S, perm?: Int32Array): Promise<number>;
   /** The divergence reported and divided by the control's: 0 for identical representations. */
   divergence(score: number): number;
+  /**
+   * Optional cheap upper bound on score(a, b, perm): where it is below the observed score, the
+   * permutation null counts that replicate as "below" without the exact score, so p stays exact.
+   */
+  upperBound?(a: S, b: S, perm: Int32Array): number;
 }
 
-/** Σ_ij a_ij b_{π(i)π(j)} for two n×n matrices (π = identity when perm is undefined). */
+let last: { a: Float64Array; b: Float64Array; perm: Int32Array; value: number } | null = null;
+
+/**
+ * Σ_ij a_ij b_{π(i)π(j)} for two n×n matrices (π = identity when perm is undefined). The last
+ * permuted value is remembered: linear CKA, debiased CKA and the Procrustes bound all ask for the same
+ * Gram pair under the same permutation, and this O(n²) gather is most of their cost.
+ */
 export function permutedInner(a: Float64Array, b: Float64Array, n: number, perm?: Int32Array): number {
+  if (perm && last && last.a === a && last.b === b && last.perm === perm) return last.value;
   let s = 0;
   if (!perm) {
     for (let i = 0; i < a.length; i++) s += a[i] * b[i];
@@ -34,5 +46,6 @@ export function permutedInner(a: Float64Array, b: Float64Array, n: number, perm?
     const bi = perm[i] * n;
     for (let j = 0; j < n; j++) s += a[ai + j] * b[bi + perm[j]];
   }
+  last = { a, b, perm, value: s };
   return s;
 }

@@ -104,6 +104,19 @@ describe.each(MEASURE_NAMES.map((m) => [m]))('%s', (name) => {
     expect(Math.abs(viaPerm - direct)).toBeLessThan(TOL);
     expect(Math.abs(viaPerm - (await score(name, x, y)))).toBeGreaterThan(1e-3); // the pairing matters
   });
+
+  it('never scores above its upper bound (where it has one)', async () => {
+    const m = MEASURES[name];
+    if (!m.upperBound) return;
+    const { x, y } = pair(10, 25, 6, 5);
+    const [a, b] = [await m.prepare(new Representation(x), o), await m.prepare(new Representation(y), o)];
+    const rng = Rng.seeded(10);
+    for (let t = 0; t < 20; t++) {
+      const perm = new Int32Array(25).map((_, i) => i);
+      rng.shuffle(perm);
+      expect(m.upperBound(a, b, perm)).toBeGreaterThanOrEqual((await m.score(a, b, perm)) - 1e-12);
+    }
+  });
 });
 
 describe('rotation-invariant measures', () => {

@@ -32,12 +32,22 @@ export async function nearestNeighbours(x: Matrix, k: number): Promise<Neighbour
   const z = unitRows(x);
   const sim = (await gemm(z, z, { transB: true })).data; // cosine similarities [n, n]
   const idx = new Int32Array(n * k);
-  const order = new Int32Array(n - 1);
+  const best = new Int32Array(k); // the k best so far, best first (insertion into a short sorted list)
   for (let i = 0; i < n; i++) {
-    let t = 0;
-    for (let j = 0; j < n; j++) if (j !== i) order[t++] = j;
-    order.sort((a, b) => sim[i * n + b] - sim[i * n + a] || a - b);
-    idx.set(order.subarray(0, k), i * k);
+    let have = 0;
+    const row = i * n;
+    for (let j = 0; j < n; j++) {
+      if (j === i) continue;
+      const s = sim[row + j];
+      if (have === k && !(s > sim[row + best[k - 1]])) continue; // ties keep the lower index, which came first
+      let t = have < k ? have++ : k - 1;
+      while (t > 0 && s > sim[row + best[t - 1]]) {
+        best[t] = best[t - 1];
+        t--;
+      }
+      best[t] = j;
+    }
+    idx.set(best, i * k);
   }
   return { n, k, idx };
 }

@@ -15,10 +15,31 @@ export function randomPermutations(n: number, reps: number, seed: number, label:
   });
 }
 
+export interface NullEntry<S = unknown> {
+  measure: SimilarityMeasure<S>;
+  a: S;
+  b: S;
+  observed: number;
+}
+
+/**
+ * p-values of several measures of one layer pair under the same permutations, permutation-major so
+ * that work shared between measures under one permutation (the Gram gather) is done once.
+ */
+export async function permutationPValues(entries: NullEntry<any>[], perms: Int32Array[]): Promise<number[]> {
+  const atLeast = entries.map(() => 0);
+  const slack = entries.map((e) => 1e-12 * Math.max(1, Math.abs(e.observed))); // rounding must not turn a tie into a "below"
+  for (const p of perms) {
+    for (let k = 0; k < entries.length; k++) {
+      const { measure, a, b, observed } = entries[k];
+      if (measure.upperBound && measure.upperBound(a, b, p) < observed - slack[k]) continue; // cannot reach the observed score
+      if ((await measure.score(a, b, p)) >= observed - slack[k]) atLeast[k]++;
+    }
+  }
+  return atLeast.map((c) => (1 + c) / (1 + perms.length));
+}
+
 /** p-value of the observed score among the permuted pairings' scores. */
 export async function permutationPValue<S>(measure: SimilarityMeasure<S>, a: S, b: S, observed: number, perms: Int32Array[]): Promise<number> {
-  const slack = 1e-12 * Math.max(1, Math.abs(observed)); // rounding must not turn a tie into a "below"
-  let atLeast = 0;
-  for (const p of perms) if ((await measure.score(a, b, p)) >= observed - slack) atLeast++;
-  return (1 + atLeast) / (1 + perms.length);
+  return (await permutationPValues([{ measure, a, b, observed }], perms))[0];
 }

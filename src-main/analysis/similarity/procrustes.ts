@@ -9,7 +9,7 @@
 // (Vₓ, V_y are orthogonal), so the zero singular values of a rank-deficient side (n < p, or dead
 // features) never enter a square root, where float64 rounding would turn each into ~1e-8.
 import { gemm, type Matrix } from '../linalg';
-import type { SimilarityMeasure } from './measure';
+import { permutedInner, type SimilarityMeasure } from './measure';
 import { permuteRows, type Representation } from './representation';
 import { nuclearNorm } from './singular-values';
 
@@ -30,11 +30,25 @@ async function normalisedScores(rep: Representation): Promise<Matrix> {
   return out;
 }
 
-export const procrustesMeasure: SimilarityMeasure<Matrix> = {
+interface ProcrustesSide {
+  scores: Matrix; // normalised UΣ [n, r]
+  gram: Float64Array; // XcXcᵀ [n, n] (the array linear CKA uses, so the shared O(n²) gather is reused)
+  trace: number; // ‖Xc‖²_F = tr(XcXcᵀ)
+}
+
+export const procrustesMeasure: SimilarityMeasure<ProcrustesSide> = {
   name: 'procrustes',
-  prepare: normalisedScores,
-  async score(a, b, perm) {
-    return nuclearNorm(await gemm(a, permuteRows(b, perm), { transA: true })); // ‖XᵀY_π‖_* in axis coordinates [rₓ, r_y]
+  async prepare(rep: Representation) {
+    const scores = await normalisedScores(rep);
+    const g = (await rep.gram()).data;
+    let tr = 0;
+    for (let i = 0; i < rep.n; i++) tr += g[i * rep.n + i];
+    return { scores, gram: g, trace: tr };
   },
+  async score(a, b, perm) {
+    return nuclearNorm(await gemm(a.scores, permuteRows(b.scores, perm), { transA: true })); // ‖XᵀY_π‖_* in axis coordinates [rₓ, r_y]
+  },
+  // ‖M‖_* ≤ √rank(M) ‖M‖_F, and ‖XᵀY_π‖²_F = tr(K L_π) with K, L the normalised Gram matrices.
+  upperBound: (a, b, perm) => Math.sqrt((Math.min(a.scores.cols, b.scores.cols) * Math.max(0, permutedInner(a.gram, b.gram, a.scores.rows, perm))) / (a.trace * b.trace)),
   divergence: (s) => 2 - 2 * s,
 };

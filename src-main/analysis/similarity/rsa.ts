@@ -25,16 +25,24 @@ export function rowStandardised(x: Matrix): Matrix {
   return { rows: n, cols: p, data: out };
 }
 
-/** Ranks 1..N of values (ties share their average rank). */
+/** Ranks 1..N of values (ties share their average rank): a native numeric sort, then binary search. */
 export function averageRanks(values: Float64Array): Float64Array {
-  const order = Uint32Array.from({ length: values.length }, (_, i) => i).sort((a, b) => values[a] - values[b]);
+  const sorted = Float64Array.from(values).sort();
   const ranks = new Float64Array(values.length);
-  for (let s = 0; s < order.length; ) {
-    let e = s + 1;
-    while (e < order.length && values[order[e]] === values[order[s]]) e++;
-    const r = (s + 1 + e) / 2; // mean of ranks s+1 … e
-    for (let t = s; t < e; t++) ranks[order[t]] = r;
-    s = e;
+  const lowerBound = (x: number, strict: boolean) => {
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (sorted[mid] < x || (strict && sorted[mid] === x)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  for (let i = 0; i < values.length; i++) {
+    const first = lowerBound(values[i], false); // index of the first equal value
+    const end = lowerBound(values[i], true); // one past the last
+    ranks[i] = (first + 1 + end) / 2; // mean of ranks first+1 … end
   }
   return ranks;
 }

@@ -18,7 +18,9 @@ export interface SymmetricEigen {
 export function symmetricEigen(a: Float64Array, d: number, opts: { vectors?: boolean } = {}): SymmetricEigen {
   if (a.length !== d * d) throw new Error(`symmetricEigen: expected ${d * d} values for a ${d}×${d} matrix, got ${a.length}`);
   const wantVectors = opts.vectors ?? false;
-  const z = Float64Array.from(a); // [d, d], becomes the accumulated transformation (eigenvectors)
+  // Worked on as its transpose (same matrix, a is symmetric) so that the inner loops, which walk down
+  // columns in the textbook algorithm, run along contiguous rows: ~2× faster at d = 128.
+  const z = Float64Array.from(a); // [d, d]; on return row j holds eigenvector j (Zᵀ)
   const diag = new Float64Array(d);
   const off = new Float64Array(d);
   tridiagonalize(z, d, diag, off, wantVectors);
@@ -30,7 +32,7 @@ export function symmetricEigen(a: Float64Array, d: number, opts: { vectors?: boo
   const vectors = new Float64Array(d * d);
   for (let c = 0; c < d; c++) {
     const src = order[c];
-    for (let r = 0; r < d; r++) vectors[r * d + c] = z[r * d + src];
+    for (let r = 0; r < d; r++) vectors[r * d + c] = z[src * d + r];
   }
   return { values, vectors };
 }
@@ -41,7 +43,7 @@ export function symmetricEigen(a: Float64Array, d: number, opts: { vectors?: boo
  * transformation Q with A = Q T Qᵀ.
  */
 function tridiagonalize(z: Float64Array, n: number, d: Float64Array, e: Float64Array, accumulate: boolean): void {
-  for (let j = 0; j < n; j++) d[j] = z[(n - 1) * n + j];
+  for (let j = 0; j < n; j++) d[j] = z[j * n + (n - 1)];
   for (let i = n - 1; i > 0; i--) {
     let scale = 0;
     let h = 0;
@@ -49,9 +51,9 @@ function tridiagonalize(z: Float64Array, n: number, d: Float64Array, e: Float64A
     if (scale === 0) {
       e[i] = d[i - 1];
       for (let j = 0; j < i; j++) {
-        d[j] = z[(i - 1) * n + j];
-        z[i * n + j] = 0;
+        d[j] = z[j * n + (i - 1)];
         z[j * n + i] = 0;
+        z[i * n + j] = 0;
       }
     } else {
       for (let k = 0; k < i; k++) {
@@ -68,11 +70,11 @@ function tridiagonalize(z: Float64Array, n: number, d: Float64Array, e: Float64A
       // Apply the reflection to the remaining submatrix: e = A u / h, then the rank-2 update.
       for (let j = 0; j < i; j++) {
         f = d[j];
-        z[j * n + i] = f;
+        z[i * n + j] = f;
         g = e[j] + z[j * n + j] * f;
         for (let k = j + 1; k <= i - 1; k++) {
-          g += z[k * n + j] * d[k];
-          e[k] += z[k * n + j] * f;
+          g += z[j * n + k] * d[k];
+          e[k] += z[j * n + k] * f;
         }
         e[j] = g;
       }
@@ -86,33 +88,33 @@ function tridiagonalize(z: Float64Array, n: number, d: Float64Array, e: Float64A
       for (let j = 0; j < i; j++) {
         f = d[j];
         g = e[j];
-        for (let k = j; k <= i - 1; k++) z[k * n + j] -= f * e[k] + g * d[k];
-        d[j] = z[(i - 1) * n + j];
-        z[i * n + j] = 0;
+        for (let k = j; k <= i - 1; k++) z[j * n + k] -= f * e[k] + g * d[k];
+        d[j] = z[j * n + (i - 1)];
+        z[j * n + i] = 0;
       }
     }
     d[i] = h;
   }
   if (accumulate) {
     for (let i = 0; i < n - 1; i++) {
-      z[(n - 1) * n + i] = z[i * n + i];
+      z[i * n + (n - 1)] = z[i * n + i];
       z[i * n + i] = 1;
       const h = d[i + 1];
       if (h !== 0) {
-        for (let k = 0; k <= i; k++) d[k] = z[k * n + i + 1] / h;
+        for (let k = 0; k <= i; k++) d[k] = z[(i + 1) * n + k] / h;
         for (let j = 0; j <= i; j++) {
           let g = 0;
-          for (let k = 0; k <= i; k++) g += z[k * n + i + 1] * z[k * n + j];
-          for (let k = 0; k <= i; k++) z[k * n + j] -= g * d[k];
+          for (let k = 0; k <= i; k++) g += z[(i + 1) * n + k] * z[j * n + k];
+          for (let k = 0; k <= i; k++) z[j * n + k] -= g * d[k];
         }
       }
-      for (let k = 0; k <= i; k++) z[k * n + i + 1] = 0;
+      for (let k = 0; k <= i; k++) z[(i + 1) * n + k] = 0;
     }
     for (let j = 0; j < n; j++) {
-      d[j] = z[(n - 1) * n + j];
-      z[(n - 1) * n + j] = 0;
+      d[j] = z[j * n + (n - 1)];
+      z[j * n + (n - 1)] = 0;
     }
-    z[(n - 1) * n + n - 1] = 1;
+    z[(n - 1) * n + (n - 1)] = 1;
   } else {
     // Without accumulation the diagonal still has to be read back from the reduced matrix.
     for (let j = 0; j < n; j++) d[j] = z[j * n + j];
@@ -168,11 +170,12 @@ function implicitQL(d: Float64Array, e: Float64Array, n: number, z: Float64Array
           p = c * d[i] - s * g;
           d[i + 1] = h + s * (c * g + s * d[i]);
           if (z) {
+            const zi = i * n; // rows i and i + 1 of Zᵀ are columns i and i + 1 of Z
+            const zi1 = zi + n;
             for (let k = 0; k < n; k++) {
-              const zk = k * n;
-              h = z[zk + i + 1];
-              z[zk + i + 1] = s * z[zk + i] + c * h;
-              z[zk + i] = c * z[zk + i] - s * h;
+              h = z[zi1 + k];
+              z[zi1 + k] = s * z[zi + k] + c * h;
+              z[zi + k] = c * z[zi + k] - s * h;
             }
           }
         }
