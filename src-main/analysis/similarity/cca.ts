@@ -48,6 +48,11 @@ export const pwccaMeasure: SimilarityMeasure<PWCCASide> = {
     const u = await rep.basis(1);
     return { u, coords: await gemm(u, rep.centred(), { transA: true }) };
   },
+  // A weighted mean of correlations is at most the largest, ρ₁ = σ₁(UₓᵀU_y,π): singular values
+  // only (no vectors) cost about a third of the exact score.
+  async upperBound(a, b, perm) {
+    return (await singularValues(await gemm(a.u, permuteRows(b.u, perm), { transA: true })))[0];
+  },
   async score(a, b, perm) {
     const m = await gemm(a.u, permuteRows(b.u, perm), { transA: true }); // [rₓ, r_y]
     const svd = leftSingular(m);

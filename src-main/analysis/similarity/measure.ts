@@ -24,7 +24,7 @@ export interface SimilarityMeasure<S = unknown> {
    * Optional cheap upper bound on score(a, b, perm): where it is below the observed score, the
    * permutation null counts that replicate as "below" without the exact score, so p stays exact.
    */
-  upperBound?(a: S, b: S, perm: Int32Array): number;
+  upperBound?(a: S, b: S, perm: Int32Array): number | Promise<number>;
 }
 
 let last: { a: Float64Array; b: Float64Array; perm: Int32Array; value: number } | null = null;

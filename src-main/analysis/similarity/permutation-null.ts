@@ -32,7 +32,7 @@ export async function permutationPValues(entries: NullEntry<any>[], perms: Int32
   for (const p of perms) {
     for (let k = 0; k < entries.length; k++) {
       const { measure, a, b, observed } = entries[k];
-      if (measure.upperBound && measure.upperBound(a, b, p) < observed - slack[k]) continue; // cannot reach the observed score
+      if (measure.upperBound && (await measure.upperBound(a, b, p)) < observed - slack[k]) continue; // cannot reach the observed score
       if ((await measure.score(a, b, p)) >= observed - slack[k]) atLeast[k]++;
     }
   }
