@@ -30,22 +30,24 @@ export interface SimilarityMeasure<S = unknown> {
 let last: { a: Float64Array; b: Float64Array; perm: Int32Array; value: number } | null = null;
 
 /**
- * Σ_ij a_ij b_{π(i)π(j)} for two n×n matrices (π = identity when perm is undefined). The last
- * permuted value is remembered: linear CKA, debiased CKA and the Procrustes bound all ask for the same
- * Gram pair under the same permutation, and this O(n²) gather is most of their cost.
+ * Σ_ij a_ij b_{π(i)π(j)} for two symmetric n×n matrices (π = identity when perm is undefined); only
+ * the upper triangle is read (2 Σ_{i<j} + the diagonal), which halves the gather. The last permuted
+ * value is remembered: linear CKA, debiased CKA and the Procrustes bound all ask for the same Gram
+ * pair under the same permutation, and this O(n²) gather is most of their cost.
  */
 export function permutedInner(a: Float64Array, b: Float64Array, n: number, perm?: Int32Array): number {
   if (perm && last && last.a === a && last.b === b && last.perm === perm) return last.value;
-  let s = 0;
-  if (!perm) {
-    for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-    return s;
-  }
+  let off = 0;
+  let diag = 0;
   for (let i = 0; i < n; i++) {
     const ai = i * n;
-    const bi = perm[i] * n;
-    for (let j = 0; j < n; j++) s += a[ai + j] * b[bi + perm[j]];
+    const pi = perm ? perm[i] : i;
+    const bi = pi * n;
+    diag += a[ai + i] * b[bi + pi];
+    if (perm) for (let j = i + 1; j < n; j++) off += a[ai + j] * b[bi + perm[j]];
+    else for (let j = i + 1; j < n; j++) off += a[ai + j] * b[bi + j];
   }
-  last = { a, b, perm, value: s };
+  const s = 2 * off + diag;
+  if (perm) last = { a, b, perm, value: s };
   return s;
 }

@@ -72,7 +72,7 @@ export class Representation {
     const v = { rows: p, cols: r, data: new Float64Array(p * r) }; // V_r [p, r]
     for (let i = 0; i < p; i++) for (let j = 0; j < r; j++) v.data[i * r + j] = e.vectors![i * p + j];
     const scores = await gemm(x, v); // Xc V_r [n, r]
-    orthonormaliseColumns(scores);
+    await orthonormaliseColumns(scores);
     return { values: e.values.slice(0, r), scores };
   }
 
@@ -108,20 +108,36 @@ export function axesForShare(values: Float64Array, share: number): number {
   return values.length;
 }
 
-/** Modified Gram–Schmidt, twice ("twice is enough"), on the columns of m [n, k], in place. */
-export function orthonormaliseColumns(m: Matrix): void {
+/**
+ * Orthonormalises the columns of m [n, k] in place, keeping their span and order: CholeskyQR2
+ * (Fukaya et al. 2014) — G = MᵀM (an ORT GEMM), G = RᵀR (Cholesky), M ← M R⁻¹, twice. The columns
+ * here are already nearly orthonormal (the scaled principal axes), where one pass leaves ~κ²ε and
+ * the second reaches working precision; much cheaper in JS than Gram–Schmidt's k² dot products.
+ */
+export async function orthonormaliseColumns(m: Matrix): Promise<void> {
   const { rows: n, cols: k, data } = m;
   for (let pass = 0; pass < 2; pass++) {
+    const g = (await gemm(m, m, { transA: true })).data; // [k, k]
+    const r = new Float64Array(k * k); // upper triangular, G = RᵀR
     for (let j = 0; j < k; j++) {
-      for (let q = 0; q < j; q++) {
-        let dot = 0;
-        for (let i = 0; i < n; i++) dot += data[i * k + q] * data[i * k + j];
-        for (let i = 0; i < n; i++) data[i * k + j] -= dot * data[i * k + q];
+      let d = g[j * k + j];
+      for (let t = 0; t < j; t++) d -= r[t * k + j] ** 2;
+      if (!(d > 0)) throw new Error('orthonormalise: columns are linearly dependent');
+      const rjj = Math.sqrt(d);
+      r[j * k + j] = rjj;
+      for (let c = j + 1; c < k; c++) {
+        let s = g[j * k + c];
+        for (let t = 0; t < j; t++) s -= r[t * k + j] * r[t * k + c];
+        r[j * k + c] = s / rjj;
       }
-      let norm = 0;
-      for (let i = 0; i < n; i++) norm += data[i * k + j] ** 2;
-      norm = Math.sqrt(norm);
-      for (let i = 0; i < n; i++) data[i * k + j] /= norm;
+    }
+    for (let i = 0; i < n; i++) {
+      const off = i * k; // row x of M: solve y R = x by forward substitution
+      for (let j = 0; j < k; j++) {
+        let s = data[off + j];
+        for (let t = 0; t < j; t++) s -= data[off + t] * r[t * k + j];
+        data[off + j] = s / r[j * k + j];
+      }
     }
   }
 }

@@ -25,24 +25,23 @@ export function rowStandardised(x: Matrix): Matrix {
   return { rows: n, cols: p, data: out };
 }
 
-/** Ranks 1..N of values (ties share their average rank): a native numeric sort, then binary search. */
+/** Ranks 1..N of values (ties share their average rank): a native numeric sort, then a binary search per value. */
 export function averageRanks(values: Float64Array): Float64Array {
   const sorted = Float64Array.from(values).sort();
-  const ranks = new Float64Array(values.length);
-  const lowerBound = (x: number, strict: boolean) => {
+  const n = sorted.length;
+  const ranks = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const x = values[i];
     let lo = 0;
-    let hi = sorted.length;
+    let hi = n;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (sorted[mid] < x || (strict && sorted[mid] === x)) lo = mid + 1;
+      if (sorted[mid] < x) lo = mid + 1;
       else hi = mid;
     }
-    return lo;
-  };
-  for (let i = 0; i < values.length; i++) {
-    const first = lowerBound(values[i], false); // index of the first equal value
-    const end = lowerBound(values[i], true); // one past the last
-    ranks[i] = (first + 1 + end) / 2; // mean of ranks first+1 … end
+    let end = lo + 1; // one past the last value equal to x (ties are rare: walk)
+    while (end < n && sorted[end] === x) end++;
+    ranks[i] = (lo + 1 + end) / 2; // mean of ranks lo+1 … end
   }
   return ranks;
 }

@@ -6,7 +6,7 @@ import { MEASURE_LABELS, type AgreementResult } from '../agreement-types';
 import { hiddenLabel } from './compare-specs';
 import type { FigureSpecInput } from './spec';
 
-export function agreementHeatmapSpec(r: AgreementResult, title?: string): FigureSpecInput {
+export function agreementHeatmapSpec(r: Pick<AgreementResult, 'layers' | 'measures' | 'control'>, title?: string): FigureSpecInput {
   const withRatio = Boolean(r.control) && r.measures.every((m) => m.ratio);
   const values = r.layers.map((_, i) =>
     r.measures.map((m) => {
