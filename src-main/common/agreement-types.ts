@@ -19,6 +19,11 @@ export const MEASURE_LABELS: Record<MeasureName, string> = {
   rbf: 'RBF CKA',
 };
 
+/** Column labels short enough for eight measures across a one-column figure. */
+export const MEASURE_SHORT_LABELS: Record<MeasureName, string> = {
+  cka: 'CKA', debiased: 'dCKA', procrustes: 'Proc', svcca: 'SVCCA', pwcca: 'PWCCA', rsa: 'RSA', knn: 'kNN', rbf: 'RBF',
+};
+
 /** A ratio at or above this counts as "beyond seed noise" (the study's criterion, study/summary.ts). */
 export const RATIO_THRESHOLD = 2;
 

@@ -19,7 +19,7 @@ test('agreement panel: layers × measures over seed noise, with verdicts, export
   const config = (seed: number, objective: 'clm' | 'mlm') => ({
     model: 'tiny', seed, seq_len: 32, batch_size: 4, checkpoint_every: 6,
     data: { corpus: path.join(root, 'fixtures/corpus/wordnet-noun-glosses.txt'), tokenizer: path.join(root, 'fixtures/demo-tokenizer'), cache_dir: path.join(served.current.workspace, 'cache') },
-    phases: [{ name: objective, objective, steps: 6, lr: { peak: 3e-3, warmup: 2, shape: 'constant' }, freeze: 'none' }],
+    phases: [{ name: objective, objective, ...(objective === 'mlm' ? { mask_rate: 0.3 } : {}), steps: 6, lr: { peak: 3e-3, warmup: 2, shape: 'constant' }, freeze: 'none' }],
     probe_set: { path: probe, poolings: ['mean'], batch_size: 7 },
   });
   await page.goto(served.current.url);
@@ -45,7 +45,7 @@ test('agreement panel: layers × measures over seed noise, with verdicts, export
   await expect(fig.locator('rect.cell')).toHaveCount(5 * 8, { timeout: 60_000 }); // tiny: 5 hidden states × 8 measures
   // Columns are the measures, on one diverging scale of log10(divergence ÷ seed noise).
   await expect(fig.locator('svg')).toContainText('PWCCA');
-  await expect(fig.locator('svg')).toContainText('mutual k-NN');
+  await expect(fig.locator('svg')).toContainText('kNN');
   const verdicts = panel.getByTestId('agreement-verdicts');
   await expect(verdicts).toContainText(/low-layer concentration: \d of 8 measures agree/);
   await expect(verdicts).toContainText(/low layers: \d of 8 measures put the divergence/);
@@ -62,5 +62,5 @@ test('agreement panel: layers × measures over seed noise, with verdicts, export
   expect(svg.match(/class="cell"/g)?.length).toBe(40);
   expect(fs.readFileSync(path.join(dir, `agreement-${a}-vs-${b}.pdf`)).subarray(0, 5).toString()).toBe('%PDF-');
   expect(fs.readFileSync(path.join(dir, `agreement-${a}-vs-${b}.png`)).subarray(1, 4).toString()).toBe('PNG');
-  expect(JSON.parse(fs.readFileSync(path.join(dir, `agreement-${a}-vs-${b}.spec.json`), 'utf8')).data.colTicks).toContain('Procrustes');
+  expect(JSON.parse(fs.readFileSync(path.join(dir, `agreement-${a}-vs-${b}.spec.json`), 'utf8')).data.colTicks).toEqual(['CKA', 'dCKA', 'Proc', 'SVCCA', 'PWCCA', 'RSA', 'kNN', 'RBF']);
 });

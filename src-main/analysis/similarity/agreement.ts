@@ -50,7 +50,11 @@ async function scorePair(name: MeasureName, a: Representation, b: Representation
   return { measure, a: sa, b: sb, observed: await measure.score(sa, sb) };
 }
 
-const ratioOf = (d: number, c: number) => finiteOrNull(d / c);
+/**
+ * d / c; null where the control divergence is rounding noise (|c| < 1e-12: e.g. CCA on fewer
+ * examples than dimensions, where every canonical correlation is 1 for both pairs).
+ */
+const ratioOf = (d: number, c: number) => (Math.abs(c) < 1e-12 ? null : finiteOrNull(d / c));
 
 export async function agreementTables(input: AgreementInput): Promise<AgreementTables> {
   const { params: p, layers } = input;

@@ -22,7 +22,7 @@ describe('agreementHeatmapSpec', () => {
     const s = parseFigureSpec(agreementHeatmapSpec(r));
     if (s.kind !== 'heatmap') throw new Error('heatmap expected');
     expect(s.data.values).toEqual([[1, 2], [0, -1], [null, null]]);
-    expect(s.data.colTicks).toEqual(['linear CKA', 'RSA']);
+    expect(s.data.colTicks).toEqual(['CKA', 'RSA']);
     expect(s.data.rowTicks).toEqual(['emb', '0', '1']);
     expect(s.data.scale).toBe('diverging');
   });

@@ -2,7 +2,7 @@
 // cell is log₁₀ of the divergence ÷ seed-noise ratio on a diverging map centred on 0 (ratio 1: no more
 // than seed noise; +1: ten times it), so every measure reads on the same scale whatever its own
 // range; without a control pair, each measure's raw divergence (viridis over the data's range). Pure.
-import { MEASURE_LABELS, type AgreementResult } from '../agreement-types';
+import { MEASURE_SHORT_LABELS, type AgreementResult } from '../agreement-types';
 import { hiddenLabel } from './compare-specs';
 import type { FigureSpecInput } from './spec';
 
@@ -23,11 +23,11 @@ export function agreementHeatmapSpec(r: Pick<AgreementResult, 'layers' | 'measur
       rowLabel: 'hidden state',
       colLabel: 'measure',
       rowTicks: r.layers.map(hiddenLabel),
-      colTicks: r.measures.map((m) => MEASURE_LABELS[m.measure]),
+      colTicks: r.measures.map((m) => MEASURE_SHORT_LABELS[m.measure]),
       scale: withRatio ? 'diverging' : 'viridis',
       valueLabel: withRatio ? 'log₁₀ (divergence ÷ seed noise)' : 'divergence',
       square: false,
     },
-    options: { size: 'acl-column', aspect: 1.1, title },
+    options: { size: 'acl-column', aspect: 0.9, title },
   };
 }
