@@ -109,8 +109,8 @@ export async function agreementStored(db: Db, req: AgreementRequest): Promise<Ag
     cached: r.cached,
   };
   const warnings = extractionWarnings([a, b, ...(ca && cb ? [ca, cb] : [])]);
-  const width = Math.min(...[a, b, ...(ca && cb ? [ca, cb] : [])].flatMap((l) => l.matrices.map((m) => m.cols)));
-  if (a.rows - 1 <= 2 * width && params.measures.some((m) => m === 'svcca' || m === 'pwcca')) {
+  const width = Math.max(...[a, b, ...(ca && cb ? [ca, cb] : [])].flatMap((l) => l.matrices.map((m) => m.cols)));
+  if (2 * width > a.rows - 1 && params.measures.some((m) => m === 'svcca' || m === 'pwcca')) {
     warnings.push(`SVCCA / PWCCA: ${a.rows} probe examples for representations up to ${width} wide: when the two spans have rₓ + r_y > n − 1 dimensions they share at least rₓ + r_y − (n − 1) directions by dimension count alone (canonical correlations of 1), so these measures sit near 1 whatever the models; use more probe texts`);
   }
   if (warnings.length) result.warnings = warnings;

@@ -11,7 +11,7 @@
 import { gemm, type Matrix } from '../linalg';
 import { permutedInner, type MeasureOptions, type SimilarityMeasure } from './measure';
 import { permuteRows, type Representation } from './representation';
-import { leftSingular, singularValues } from './singular-values';
+import { leftSingular, singularValues, singularValuesAccurate } from './singular-values';
 
 const clampCorrelation = (r: number) => Math.min(1, Math.max(0, r));
 
@@ -29,7 +29,8 @@ export const svccaMeasure: SimilarityMeasure<SVCCASide> = {
   // mean of c correlations ≤ √(Σρ²/c) (power means), Σρ² = ‖UₓᵀU_y,π‖²_F = tr(Pₓ P_y,π) for projections P.
   upperBound: (a, b, perm) => Math.sqrt(Math.max(0, permutedInner(a.projection, b.projection, a.u.rows, perm)) / Math.min(a.u.cols, b.u.cols)),
   async score(a, b, perm) {
-    const rho = await singularValues(await gemm(a.u, permuteRows(b.u, perm), { transA: true })); // UₓᵀU_y [kₓ, k_y]
+    const m = await gemm(a.u, permuteRows(b.u, perm), { transA: true }); // UₓᵀU_y [kₓ, k_y]
+    const rho = perm ? await singularValues(m) : singularValuesAccurate(m); // exact for the observed pairing (see procrustes.ts)
     let s = 0;
     for (const r of rho) s += clampCorrelation(r);
     return s / rho.length;
