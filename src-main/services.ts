@@ -135,6 +135,9 @@ export function createServices(ctx: ServiceContext) {
     async compare(input: AnalysisInputs['compare']): Promise<ApiOutputs['compare']> {
       return analyse('compare', input);
     },
+    async agreement(input: AnalysisInputs['agreement']): Promise<ApiOutputs['agreement']> {
+      return analyse('agreement', input);
+    },
     async trajectory(input: AnalysisInputs['trajectory']): Promise<ApiOutputs['trajectory']> {
       existing(input.runId);
       return analyse('trajectory', input);

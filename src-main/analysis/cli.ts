@@ -15,12 +15,18 @@ const lib = async () => ({
   ...(await import('./model-drift')),
   ...(await import('./grad-norms')),
   ...(await import('./cli-format')),
+  ...(await import('./similarity/agreement-stored')),
+  ...(await import('./similarity/format')),
 });
 
 const USAGE = `usage: npm run analyze -- <command> [options] [--workspace DIR] [--json]
   activations --model DIR|ID --probe FILE [--tokenizer DIR] [--batch-size N] [--max-length N] [--tokens-per-text K]
   cka         --a DIR|ID --b DIR|ID [--control-a DIR|ID --control-b DIR|ID] [--probe FILE] [--tokenizer DIR]
               [--pooling mean|cls|tokens] [--layers 0,2,5-8] [--cross] [--debiased] [--bootstrap N] [--seed N] [--level 0.95]
+  similarity  --a DIR|ID --b DIR|ID [--control-a DIR|ID --control-b DIR|ID] [--probe FILE] [--tokenizer DIR]
+              [--measures all|cka,debiased,procrustes,svcca,pwcca,rsa,knn,rbf] [--permutations N (200)] [--seed N]
+              [--knn-k K (10)] [--rbf-fraction F (0.8)] [--svcca-share S (0.99)] [--rogue-k K (3)] [--influence-k K (5)]
+              [--pooling P] [--layers L]
   probe       --model DIR|ID [--probe FILE] [--tokenizer DIR] [--label-set NAME]... [--pooling P] [--layers L] [--seed N]
   drift       --model DIR|ID --ref DIR|ID | --run ID --ref DIR|ID
   transplant  --a DIR --b DIR (--group low|mid|deep | --layers L) [--embeddings] [--head] --out DIR [--probe FILE] [--tokenizer DIR]
@@ -42,6 +48,8 @@ const OPTIONS = {
   a: { type: 'string' }, b: { type: 'string' }, 'control-a': { type: 'string' }, 'control-b': { type: 'string' },
   cross: { type: 'boolean' }, debiased: { type: 'boolean' }, bootstrap: { type: 'string' }, seed: { type: 'string' }, level: { type: 'string' },
   'label-set': { type: 'string', multiple: true }, ref: { type: 'string' }, run: { type: 'string' },
+  measures: { type: 'string' }, permutations: { type: 'string' }, 'knn-k': { type: 'string' }, 'rbf-fraction': { type: 'string' },
+  'svcca-share': { type: 'string' }, 'rogue-k': { type: 'string' }, 'influence-k': { type: 'string' },
   group: { type: 'string' }, embeddings: { type: 'boolean' }, head: { type: 'boolean' }, out: { type: 'string' },
 } as const;
 
@@ -49,6 +57,7 @@ const OPTIONS = {
 const ACCEPTS: Record<string, string[]> = {
   activations: ['model', 'probe', 'tokenizer', 'batch-size', 'max-length', 'tokens-per-text'],
   cka: ['a', 'b', 'control-a', 'control-b', 'probe', 'tokenizer', 'pooling', 'layers', 'cross', 'debiased', 'bootstrap', 'seed', 'level', 'batch-size', 'max-length', 'tokens-per-text'],
+  similarity: ['a', 'b', 'control-a', 'control-b', 'probe', 'tokenizer', 'pooling', 'layers', 'measures', 'permutations', 'seed', 'knn-k', 'rbf-fraction', 'svcca-share', 'rogue-k', 'influence-k', 'batch-size', 'max-length', 'tokens-per-text'],
   probe: ['model', 'probe', 'tokenizer', 'label-set', 'pooling', 'layers', 'seed', 'batch-size', 'max-length', 'tokens-per-text'],
   drift: ['model', 'run', 'ref'],
   transplant: ['a', 'b', 'group', 'layers', 'embeddings', 'head', 'out', 'probe', 'tokenizer', 'pooling', 'label-set', 'seed', 'batch-size', 'max-length', 'tokens-per-text'],
@@ -124,6 +133,30 @@ async function run(command: string, v: Values, openDb: () => Promise<Db>, progre
         bootstrap: reps === undefined ? undefined : { reps, seed: int(v, 'seed', 0), level },
       });
       return { json: r, text: formatCompare(r) };
+    }
+    case 'similarity': {
+      if ((v['control-a'] === undefined) !== (v['control-b'] === undefined)) throw new UsageError('--control-a and --control-b go together (the control pair B′, B)');
+      const num = (name: 'rbf-fraction' | 'svcca-share', lo: number, hi: number) => {
+        if (v[name] === undefined) return undefined;
+        const x = Number(v[name]);
+        if (!(x > lo && x <= hi)) throw new UsageError(`--${name}: expected a number in (${lo}, ${hi}], got ${JSON.stringify(v[name])}`);
+        return x;
+      };
+      const known = ['cka', 'debiased', 'procrustes', 'svcca', 'pwcca', 'rsa', 'knn', 'rbf'];
+      const measures = v.measures === undefined || v.measures === 'all' ? undefined : v.measures.split(',').map((m) => m.trim());
+      const unknown = (measures ?? []).filter((m) => !known.includes(m));
+      if (unknown.length || measures?.length === 0) throw new UsageError(`--measures: expected all or a list of ${known.join(', ')}, got ${JSON.stringify(v.measures)}`);
+      const params = {
+        measures: measures as never, permutations: int(v, 'permutations', 0), seed: int(v, 'seed', 0), knnK: int(v, 'knn-k', 1),
+        rbfFraction: num('rbf-fraction', 0, Infinity), svccaShare: num('svcca-share', 0, 1), rogueK: int(v, 'rogue-k', 1), influenceK: int(v, 'influence-k', 1),
+      };
+      const [a, b, layers] = [need(v, 'a'), need(v, 'b'), parseLayers(v.layers)];
+      const { agreeModels, formatAgreement } = await lib();
+      const r = await agreeModels(await openDb(), {
+        ...acts, a, b, force, layers, params,
+        control: v['control-a'] ? { a: v['control-a'], b: v['control-b']! } : undefined,
+      });
+      return { json: r, text: formatAgreement(r) };
     }
     case 'probe': {
       const [model, layers, seed] = [need(v, 'model'), parseLayers(v.layers), int(v, 'seed', 0)];

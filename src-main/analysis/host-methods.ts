@@ -10,6 +10,7 @@ import { ValidationError } from '../errors';
 import type { Pooling } from '../../native-runner/activations/pooling';
 import { compareStored, type CompareRequest } from './comparisons';
 import { trajectory } from './trajectory';
+import { agreementStored, type AgreementRequest } from './similarity/agreement-stored';
 import { probeStored } from './probe-stored';
 import { driftBetweenDirs } from './model-drift';
 import { modelDirOf, runActivationDefaults, transplantModel } from './service';
@@ -25,6 +26,7 @@ export interface AnalysisContext {
 
 export interface AnalysisInputs {
   compare: CompareRequest;
+  agreement: Omit<AgreementRequest, 'onProgress' | 'force'>;
   trajectory: { runId: number; refCheckpointId: number; probeSetId: number; pooling?: Pooling };
   probe: { checkpointId: number; probeSetId: number; pooling?: Pooling; labelSets?: string[] };
   weightDrift: { checkpointId: number; refCheckpointId: number };
@@ -53,6 +55,7 @@ async function asValidation<T>(f: () => Promise<T>): Promise<T> {
 
 const methods: { [M in AnalysisMethod]: (ctx: AnalysisContext, input: AnalysisInputs[M]) => Promise<AnalysisResult<M>> } = {
   compare: ({ db }, input) => compareStored(db, input),
+  agreement: ({ db }, input) => agreementStored(db, input),
   trajectory: ({ db }, input) => trajectory(db, { runId: input.runId, ref: { checkpointId: input.refCheckpointId }, probeSetId: input.probeSetId, pooling: input.pooling }),
   probe: ({ db }, input) => probeStored(db, input),
   weightDrift: ({ db }, input) => driftBetweenDirs(db, modelDirOf(db, input.checkpointId), modelDirOf(db, input.refCheckpointId)),

@@ -69,7 +69,7 @@ function runIdOf(db: Db, ref: ModelRef): number | null {
 }
 
 /** Activation settings for models compared together: the user's, else those of the first run checkpoint among them. */
-function sharedInputs(db: Db, refs: ModelRef[], o: ActivationInputs): ActivationInputs {
+export function sharedInputs(db: Db, refs: ModelRef[], o: ActivationInputs): ActivationInputs {
   if (!o.probe || (o.tokenizer && o.maxLength && o.tokensPerText)) return o;
   for (const ref of refs) {
     const d = runActivationDefaults(db, runIdOf(db, ref));

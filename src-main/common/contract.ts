@@ -6,6 +6,7 @@ import { RUN_STATUSES } from './types';
 import type { MethodName } from './methods';
 import type { ComparableCheckpoint, CompareResult, DriftResult, LoggedActivations, PhaseGradNorms, ProbeResult, TrajectoryResult, TransplantResult } from './analysis-types';
 import type { StudyStatus } from './study-types';
+import { MEASURE_NAMES, type AgreementResult } from './agreement-types';
 import type { DemoAssets, ExportedFigure, LogLine, ConfigCheck, MetricSeries, RunDetail, RunEvent, RunSummary, WorkspaceInfo } from './types';
 
 const empty = z.object({}).strict();
@@ -74,6 +75,32 @@ export const contract = {
         debiased: z.boolean().optional(),
         cross: z.boolean().optional(),
         bootstrap: z.object({ reps: z.number().int().min(10).max(10000).optional(), seed: z.number().int().min(0).optional() }).strict().optional(),
+      })
+      .strict(),
+  },
+  /** Is a layer-similarity claim robust? A vs B (+ control pair) under several similarity measures
+   *  (CKA family, Procrustes, SVCCA, PWCCA, RSA, mutual k-NN, RBF CKA) with seed-noise ratios,
+   *  permutation p-values, rogue-dimension checks and the most influential probe texts. */
+  agreement: {
+    input: z
+      .object({
+        a: modelSource,
+        b: modelSource,
+        control: z.object({ a: modelSource, b: modelSource }).strict().optional(),
+        pooling: pooling.optional(),
+        params: z
+          .object({
+            measures: z.array(z.enum(MEASURE_NAMES)).min(1).optional(),
+            knnK: z.number().int().min(1).max(1000).optional(),
+            rbfFraction: z.number().positive().max(100).optional(),
+            svccaShare: z.number().positive().max(1).optional(),
+            permutations: z.number().int().min(0).max(10000).optional(),
+            seed: z.number().int().min(0).optional(),
+            rogueK: z.number().int().min(1).max(1000).optional(),
+            influenceK: z.number().int().min(1).max(100).optional(),
+          })
+          .strict()
+          .optional(),
       })
       .strict(),
   },
@@ -157,6 +184,7 @@ export interface ApiOutputs {
   exportFigure: ExportedFigure;
   listComparable: ComparableCheckpoint[];
   compare: CompareResult;
+  agreement: AgreementResult;
   trajectory: TrajectoryResult;
   probe: ProbeResult;
   gradNorms: PhaseGradNorms[];

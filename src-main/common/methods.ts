@@ -18,6 +18,7 @@ export const METHOD_NAMES = [
   'listFigures',
   'listComparable',
   'compare',
+  'agreement',
   'trajectory',
   'probe',
   'gradNorms',

@@ -11,6 +11,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../store/db';
 import { compareStored, type CompareResult } from '../analysis/comparisons';
+import { agreementStored } from '../analysis/similarity/agreement-stored';
+import type { AgreementResult } from '../common/agreement-types';
 import { probeStored, type ProbeStoredResult } from '../analysis/probe-stored';
 import { gradNormSummary } from '../analysis/grad-norms';
 import { transplant } from '../analysis/transplant';
@@ -45,6 +47,8 @@ export interface StudyResults {
   perLayerProbe: { name: string; result: ProbeStoredResult }[];
   gradNorms: GradNormRow[];
   transplant: { labelSet: string; mlm: number; clm: number; rows: StudyTransplantRow[] };
+  /** Robustness: (a) under every similarity measure, with permutation nulls, rogue dimensions and influence. */
+  agreement?: Omit<AgreementResult, 'seconds'>;
   timings: Record<string, number>;     // seconds per analysis block
 }
 
@@ -198,9 +202,16 @@ export async function runAnalyses(o: AnalysesOptions): Promise<StudyResults> {
     return { labelSet: SCORE_LABEL_SET, mlm, clm, rows };
   });
 
+  // Robustness of (a): the same pairs under every similarity measure (issue 16). Fewer permutations at
+  // the tiny scale, whose probe set is small and whose run exists to test the pipeline.
+  const { seconds: _seconds, ...agreement } = await timed('robustness: other similarity measures, permutation nulls', () =>
+    agreementStored(db, { a: src('clm'), b: src('mlm-s1'), control: { a: src('mlm-s2'), b: src('mlm-s1') }, params: { permutations: o.scale === 'tiny' ? 20 : 200 } }));
+  void _seconds; // the time goes into `timings`; results stay identical whether computed or served from the cache
+
   return {
     scale: o.scale,
     layers,
+    agreement,
     probe: { path: probe.path, sha256: probe.sha256, texts: probe.texts.length, probeSetId },
     base: { checkpointId: baseRow.id, path: baseRow.path },
     finals, compare, controlCross, regions, trajectory: trajectoryOut, scores, scoreLayer, perLayerProbe, gradNorms, transplant: transplantOut, timings,

@@ -1,6 +1,7 @@
 // The study's figures as specs (the shared d3 charts draw them in the UI, the report and the exports)
 // and their export as SVG / PDF / PNG + spec.json into REPORT/figures.
 import { crossHeatmapSpec, divergenceSpec, layerRegions, probeSpec, ratioSpec } from '../common/charts/compare-specs';
+import { agreementHeatmapSpec } from '../common/charts/agreement-specs';
 import type { FigureSpecInput } from '../common/charts/spec';
 import type { StudyFigure } from '../common/study-types';
 import { exportFigure } from '../figures/export';
@@ -90,6 +91,13 @@ export function studyFigures(r: StudyResults): StudyFigure[] {
       spec: { ...probeSpec(r.perLayerProbe, SCORE_LABEL_SET, 'accuracy')!, options: { size: 'acl-column', aspect: 0.8, title: 'Probe accuracy per layer' } } as FigureSpecInput,
     },
   ];
+  if (r.agreement) {
+    out.push({
+      name: 'h-agreement', title: '(h) Robustness: divergence ÷ seed noise under every similarity measure',
+      caption: `log₁₀ of d(CLM, MLM) / d(MLM seed 2, MLM seed 1) per hidden state (rows) and measure (columns): linear and debiased CKA, Procrustes distance, SVCCA, PWCCA, RSA, mutual ${r.agreement.params.knnK}-NN and RBF CKA; 0 = seed noise. ${r.agreement.concentration?.line ?? ''}.`,
+      spec: agreementHeatmapSpec(r.agreement, 'CLM detour vs MLM, every measure'),
+    });
+  }
   return out.filter((f) => f.spec);
 }
 

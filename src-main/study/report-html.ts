@@ -55,6 +55,7 @@ ${section('(d) Freeze conditions', fig('d-freeze'), table(tables['scores-superse
 ${section('(e) Layer × layer CKA', fig('e-lxl-clm-mlm'), fig('e-lxl-seed'))}
 ${section('(f) Gradient norms per layer', fig('f-grad-norms'), table(tables['grad-norms']))}
 ${section('(g) Transplants', table(tables.transplant), fig('probe-per-layer'))}
+${tables.agreement ? section('(h) Robustness: other similarity measures', fig('h-agreement'), table(tables.agreement), table(tables.rogue)) : ''}
 ${section('Versions and timings',
   kv(m.versions),
   kv(Object.fromEntries(m.timings.map((t) => [t.label, `${t.seconds.toFixed(1)} s`]))))}

@@ -95,6 +95,12 @@ export function reportPdf(m: ReportModel): Promise<Buffer> {
   heading(doc, '(g) Transplants');
   table(doc, tables.transplant);
   figure(doc, m, 'probe-per-layer');
+  if (tables.agreement) {
+    heading(doc, '(h) Robustness: other similarity measures');
+    figure(doc, m, 'h-agreement');
+    table(doc, tables.agreement);
+    table(doc, tables.rogue);
+  }
   heading(doc, 'Versions and timings');
   table(doc, { id: 'versions', title: 'Versions', columns: ['component', 'version'], rows: Object.entries(m.versions) });
   table(doc, { id: 'timings', title: 'Timings', columns: ['step', 'seconds'], rows: m.timings.map((t) => [t.label, t.seconds.toFixed(1)]) });

@@ -3,6 +3,7 @@
 import { hiddenLabel } from '../common/charts/compare-specs';
 import type { StudySummary } from '../common/study-types';
 import { LABEL_SETS, type StudyResults } from './analyses';
+import { MEASURE_LABELS } from '../common/agreement-types';
 import { pp, times } from './summary';
 
 export interface ReportTable { id: string; title: string; columns: string[]; rows: string[][]; note?: string }
@@ -75,5 +76,29 @@ export function reportTables(r: StudyResults, s: StudySummary, runs: RunRecord[]
       note: 'Recovery = (transplant − MLM) / (CLM − MLM). Paper (DiaMED linear probe, MLM 32.8, CLM 39.9): low 31.9 (−12%), mid 35.3 (+35%), late 32.4 (−6%). With a gap near 0 the recovery is meaningless.',
     },
   ];
+  if (r.agreement) tables.push(...agreementTables(r.agreement));
   return tables;
+}
+
+/** (h) Robustness: region ratios per measure, the verdicts, and the rogue-dimension / influence checks. */
+function agreementTables(g: NonNullable<StudyResults['agreement']>): ReportTable[] {
+  const region = (m: (typeof g.measures)[number], name: string) => m.regions?.ratio?.find((x) => x.region === name)?.mean ?? null;
+  const maxP = (m: (typeof g.measures)[number]) => (m.pValue?.length ? Math.max(...m.pValue) : null);
+  return [
+    {
+      id: 'agreement', title: '(h) Divergence ÷ seed noise by region, per similarity measure',
+      columns: ['measure', 'low', 'mid', 'deep', 'meets the low-layer criterion', `largest permutation p (${g.params.permutations} perms)`],
+      rows: g.measures.map((m) => [MEASURE_LABELS[m.measure], times(region(m, 'low')), times(region(m, 'mid')), times(region(m, 'deep')), g.concentration?.measures.includes(m.measure) ? 'yes' : 'no', f3(maxP(m))]),
+      note: [g.concentration?.line, ...(g.verdicts ?? []).map((v) => v.line)].filter(Boolean).join('. ') + '. Criterion as in the summary: low ratio ≥ 2 and at least twice the mid and deep ratios.',
+    },
+    {
+      id: 'rogue', title: `(h) Rogue dimensions and influential texts (linear CKA, CLM detour vs MLM; top ${g.params.rogueK} features, top ${g.params.influenceK} texts)`,
+      columns: ['layer', 'share of top features (A / B)', 'CKA', 'z-scored', 'top PCs removed', 'verdict flips', `without top ${g.params.influenceK} texts`],
+      rows: g.rogue.map((x, i) => [
+        hiddenLabel(x.layer), `${f3(x.topShareA)} / ${f3(x.topShareB)}`, f4(x.cka), f4(x.standardisedCKA), f4(x.pcRemovedCKA),
+        x.flips ? [x.flips.standardised ? 'z-scored' : '', x.flips.pcRemoved ? 'PCs removed' : ''].filter(Boolean).join(', ') || 'no' : 'n/a', f4(g.influence[i]?.ckaWithoutTop),
+      ]),
+      note: 'Share: fraction of ‖XᵀY‖²_F (the CKA numerator) carried by the highest-variance features. A flip: the layer\'s ratio crosses 2× seed noise when features are z-scored or the top principal components removed. Last column: CKA recomputed without the texts whose leave-one-out influence is largest.',
+    },
+  ];
 }

@@ -61,7 +61,7 @@ interface HostCall { method: string; stageAtCall: string | undefined; progress: 
 const hostCalls: HostCall[] = [];
 let killedPid: number | undefined;
 let third: CliResult;
-const FIGURES = ['a-divergence', 'a-ratio', 'b-trajectory', 'd-freeze', 'e-lxl-clm-mlm', 'e-lxl-seed', 'f-grad-norms', 'probe-per-layer'];
+const FIGURES = ['a-divergence', 'a-ratio', 'b-trajectory', 'd-freeze', 'e-lxl-clm-mlm', 'e-lxl-seed', 'f-grad-norms', 'probe-per-layer', 'h-agreement'];
 const preset = SCALE_PRESETS.tiny;
 
 beforeAll(async () => {
@@ -232,6 +232,8 @@ describe('npm run study --scale tiny', () => {
     expect(rows('grad-norms')).toBe(L + 2);                  // embeddings, layers, head
     expect(rows('transplant')).toBe(5);                      // MLM, low, mid, deep, CLM
     expect(rows('runs')).toBe(6);
+    expect(rows('agreement')).toBe(8);                       // (h) one row per similarity measure
+    expect(rows('rogue')).toBe(L + 1);
     for (const name of FIGURES) expect(document.querySelector(`#figure-${name} svg`), name).not.toBeNull();
     expect(document.querySelector('#low-layer-effect')!.textContent).toMatch(/low-layer/);
     // the numbers behind the tables are real divergences and accuracies
