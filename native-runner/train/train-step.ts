@@ -169,6 +169,7 @@ class OrtTrainStep implements TrainStepRunner {
   private model!: CachedGraph;
   private session: ort.InferenceSession | null = null;
   private bakedAt = -1;                                     // state.adamStep the baked frozen values are from
+  private readonly specs: Map<string, ParamSpec>;          // parameters by HF name
 
   constructor(
     readonly objective: Objective,
@@ -180,6 +181,7 @@ class OrtTrainStep implements TrainStepRunner {
     private readonly form: Form,
   ) {
     this.stepsPerCall = form.scan ? this.opts.stepsPerCall ?? DEFAULT_CUDA_STEPS_PER_CALL : 1;
+    this.specs = new Map(parameterSpecs(cfg).map((s) => [s.name, s]));
   }
 
   private get B(): number { return this.opts.batchSize; }
@@ -264,9 +266,8 @@ class OrtTrainStep implements TrainStepRunner {
 
   /** Feeds every graph input that is a parameter (by HF name) with its view. */
   private paramFeeds(feeds: Record<string, ort.Tensor>, packed: PackedState): void {
-    const specs = new Map(parameterSpecs(this.cfg).map((s) => [s.name, s]));
     for (const name of this.model.inputNames) {
-      const s = specs.get(name);
+      const s = this.specs.get(name);
       if (s) feeds[name] = this.tensorOf(packed.views.params.get(name)!, s.shape);
     }
   }
