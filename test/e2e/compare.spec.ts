@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
 import Database from 'better-sqlite3';
 import { useServe } from './serve-fixture';
+import { readmeShot } from './readme-shots';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const served = useServe();
@@ -54,7 +55,7 @@ test('compare two runs layer by layer, see the trajectory and probes', async ({ 
   await expect(div.locator('rect.region')).toHaveCount(3); // low / mid / deep
   await expect(page.getByTestId('region-table').locator('tbody tr')).toHaveCount(4);
   await expect(page.getByTestId('compare-warnings')).toHaveCount(0); // both sides were logged with known settings
-  await page.screenshot({ path: path.join(root, 'docs/images/compare.png'), fullPage: true });
+  await readmeShot(page, 'compare.png', { fullPage: true });
 
   // Trajectory: every checkpoint of the frozen run against the unfrozen run's final checkpoint.
   await page.getByTestId('trajectory-run').selectOption({ label: `detour frozen low (#2)` });
