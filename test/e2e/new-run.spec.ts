@@ -56,7 +56,7 @@ test('an invalid field shows the runner\'s message beside it, and Launch stays d
   // An empty required field: the schema's own message, beside the field.
   const seqLen = page.locator('[data-field="seq_len"]');
   await page.getByTestId('seq-len').fill('');
-  await expect(seqLen.getByTestId('field-error')).toContainText('expected number');
+  await expect(seqLen.getByTestId('field-error')).toContainText('required: enter a number');
   await page.getByTestId('seq-len').fill('32');
   await expect(seqLen.getByTestId('field-error')).toHaveCount(0);
 
