@@ -100,6 +100,20 @@ export function useRunForm() {
     return sweepToFile(spec.value);
   }
 
+  /** Fill the form from a run's config (Clone into form / edit & relaunch): a sweep of that one run. */
+  function loadConfig(config: unknown, source: string): void {
+    try {
+      const s = sweepFromFile(JSON.stringify(config), source);
+      // A sweep's run is named "recipe · … · seed S": the seed is added again at expansion.
+      s.recipes[0].name = s.recipes[0].name.replace(new RegExp(` · seed ${s.seeds[0]}$`), '');
+      spec.value = s;
+      seedsText.value = formatSeeds(s.seeds);
+      loadError.value = null;
+    } catch (e) {
+      loadError.value = e instanceof SweepError ? e.issues.join('\n') : `${source}: ${(e as Error).message}`;
+    }
+  }
+
   async function load(file: File): Promise<void> {
     try {
       const s = sweepFromFile(await file.text(), file.name);
@@ -111,5 +125,5 @@ export function useRunForm() {
     }
   }
 
-  return { demo, demoError, spec, seedsText, seedError, hfDepth, modelKind, facts, depth, tokensPerStep, setModel, saveText, load, loadError };
+  return { demo, demoError, spec, seedsText, seedError, hfDepth, modelKind, facts, depth, tokensPerStep, setModel, saveText, load, loadConfig, loadError };
 }
