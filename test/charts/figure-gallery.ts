@@ -4,7 +4,7 @@
 // constant series (LR in the first steps, accuracy 1.0), three logged steps, many phase markers,
 // freeze masks, bands. test/e2e/chart-text.spec.ts renders each in Chromium and checks its text.
 import type { CompareResult, ModelInfo, ProbeResult, TrajectoryResult } from '../../src-main/common/analysis-types';
-import { crossHeatmapSpec, deltaHeatmapSpec, divergenceSpec, probeHeatmapSpec, probeSpec, ratioSpec, trajectorySpec } from '../../src-main/common/charts/compare-specs';
+import { crossHeatmapSpec, deltaHeatmapSpec, divergenceSpec, panelsSpec, probeHeatmapSpec, probeSpec, ratioSpec, trajectorySpec } from '../../src-main/common/charts/compare-specs';
 import { curveSpec, layerGradHeatmapSpec } from '../../src-main/common/charts/run-specs';
 import { overlaySpec } from '../../src-main/common/charts/overlay-specs';
 import type { FigureSpecInput } from '../../src-main/common/charts/spec';
@@ -111,6 +111,7 @@ export function figureGallery(): { name: string; spec: FigureSpecInput }[] {
         { name: 'clm-detour · freeze low during decay · seed 1', x: steps(40), y: steps(40).map((s) => 8.1 / Math.sqrt(s)) },
       ], { metric: 'loss', xAxis: 'step', smoothing: 0.5 }),
     },
+    { name: 'compare-panels-abc', spec: panelsSpec([divergenceSpec(compare(0), { names: [LONG_A, LONG_B] }), ratioSpec(compare(0)), crossHeatmapSpec(compare(0))]) },
     ...studyFigures(study()).map((f) => ({ name: `study-${f.name}`, spec: f.spec })),
   ];
   return out.filter((f): f is { name: string; spec: FigureSpecInput } => f.spec !== null);

@@ -173,3 +173,10 @@ export function probeHeatmapSpec(results: { name: string; result: ProbeResult }[
     options: { size: 'acl-full', aspect: Math.min(0.7, 0.14 + 0.05 * rows.length) },
   };
 }
+
+/** Several of the figures above as one multi-panel figure at full ACL width, labelled (a), (b), (c). */
+export function panelsSpec(panels: (FigureSpecInput | null)[], title?: string): FigureSpecInput | null {
+  const list = panels.filter((p): p is Exclude<FigureSpecInput, { kind: 'panels' }> => p !== null && p.kind !== 'panels');
+  if (list.length < 2) return null;
+  return { version: 1, kind: 'panels', data: { panels: list, columns: Math.min(3, list.length) }, options: { size: 'acl-full', title } };
+}

@@ -87,12 +87,17 @@ export function renderLines(doc: Document, spec: LinesSpec): SVGSVGElement {
     // the top y tick label is centred on the plot's top edge: half a line above it is the label's
     const top = titleSpace(options, font) + (yTitleAlong ? 0 : lh + font * 0.2) + Math.max(regionsTop, tickLh / 2);
     const plotH = Math.max(10, height - top - bottomFixed);
-    const yCount = Math.max(2, Math.floor(plotH / (font * 2.5)));
     y.range([plotH, 0]);
-    const yFmt = yFormat(y.ticks(yCount), (spec) => y.tickFormat(yCount, spec));
-    const yTickW = Math.max(0, ...y.ticks(yCount).map((t) => textWidth(yFmt(t), tickFont)));
+    // As many ticks as fit one above the other with a little air; a short plot keeps at least its ends.
+    let yCount = Math.max(1, Math.floor(plotH / (font * 2.5)));
+    let yTicks = y.ticks(yCount);
+    while (yTicks.length > 2 && (yTicks.length - 1) * (tickLh + 1) > plotH && yCount > 1) yTicks = y.ticks(--yCount);
+    if (yTicks.length > 2 && (yTicks.length - 1) * (tickLh + 1) > plotH) yTicks = [yTicks[0], yTicks[yTicks.length - 1]];
+    if (yTicks.length === 2 && tickLh + 1 > Math.abs(y(yTicks[0]) - y(yTicks[1]))) yTicks = [yTicks[yTicks.length - 1]];
+    const yFmt = yFormat(yTicks, (spec) => y.tickFormat(yCount, spec));
+    const yTickW = Math.max(0, ...yTicks.map((t) => textWidth(yFmt(t), tickFont)));
     const left = Math.max(EDGE + (yTitleAlong ? lh + font * 0.3 : 0) + yTickW + TICK_OFFSET, frozenW + EDGE);
-    return { top, plotH, left, yCount, yFmt };
+    return { top, plotH, left, yTicks, yFmt };
   };
   let along = true;
   let L = layout(true);
@@ -100,7 +105,7 @@ export function renderLines(doc: Document, spec: LinesSpec): SVGSVGElement {
     along = false;
     L = layout(false);
   }
-  const { top, plotH, left, yCount, yFmt } = L;
+  const { top, plotH, left, yTicks, yFmt } = L;
 
   // x ticks: as many as the widest label allows; the last label's half width sets the right margin.
   const x = scaleLinear().domain([x0 - xPad, x1 + xPad]);
@@ -187,7 +192,7 @@ export function renderLines(doc: Document, spec: LinesSpec): SVGSVGElement {
 
   const xAxis = axisBottom(x).tickValues(xTicks).tickFormat((v) => fmtX(+v)).tickSizeOuter(0);
   g.append('g').attr('class', 'axis x').attr('transform', `translate(0,${round(plotH)})`).call(xAxis);
-  g.append('g').attr('class', 'axis y').call(axisLeft(y).ticks(yCount).tickFormat((v) => yFmt(+v)).tickSizeOuter(0));
+  g.append('g').attr('class', 'axis y').call(axisLeft(y).tickValues(yTicks).tickFormat((v) => yFmt(+v)).tickSizeOuter(0));
   g.selectAll('.axis').attr('font-family', null).attr('font-size', null);
   g.selectAll('.axis text').attr('font-size', tickFont);
   g.selectAll('.axis path, .axis line').attr('stroke-width', 0.6);

@@ -18,6 +18,7 @@ export function applySpecEdits(spec: FigureSpecInput, e: SpecEdits): FigureSpecI
     });
     return { ...spec, data: { ...spec.data, series } };
   }
+  if (spec.kind === 'panels') return spec; // each panel keeps the edits made when it was exported alone
   const data = { ...spec.data };
   if (e.cellValues !== undefined) data.cellValues = e.cellValues;
   const lo = e.vmin ?? null;

@@ -67,12 +67,22 @@ const linesData = z
   })
   .strict();
 
-export const figureSpecSchema = z.discriminatedUnion('kind', [
+const singleSpec = z.discriminatedUnion('kind', [
   z.object({ version: z.literal(1), kind: z.literal('heatmap'), data: heatmapData, options }).strict(),
   z.object({ version: z.literal(1), kind: z.literal('lines'), data: linesData, options }).strict(),
 ]);
 
+// A multi-panel figure (e.g. divergence + ratio + L×L, labelled a / b / c) exported as one file: the
+// panels side by side in `columns` columns across the figure's width; each panel keeps its own aspect.
+const panelsData = z.object({ panels: z.array(singleSpec).min(1).max(9), columns: z.number().int().min(1).max(4).default(3) }).strict();
+
+export const figureSpecSchema = z.discriminatedUnion('kind', [
+  ...singleSpec.options,
+  z.object({ version: z.literal(1), kind: z.literal('panels'), data: panelsData, options }).strict(),
+]);
+
 export type FigureSpec = z.output<typeof figureSpecSchema>;
+export type PanelsSpec = Extract<FigureSpec, { kind: 'panels' }>;
 export type FigureSpecInput = z.input<typeof figureSpecSchema>;
 export type HeatmapSpec = Extract<FigureSpec, { kind: 'heatmap' }>;
 export type LinesSpec = Extract<FigureSpec, { kind: 'lines' }>;
