@@ -267,7 +267,11 @@ const SweepFileSchema = z.strictObject({
 
 /** The text "Save config" writes: stable key order, so saving a loaded file reproduces it. */
 export function sweepToFile(spec: SweepSpec): string {
-  const doc = { format: SWEEP_FILE_FORMAT, version: 1, base: spec.base, ...(spec.budget !== undefined ? { budget: spec.budget } : {}), recipes: spec.recipes, freezes: spec.freezes, seeds: spec.seeds };
+  // Keys in one order whatever order the form created them in (a filled recipe gets `from` after its
+  // phases, a loaded one in the schema's order), so save → load → save gives the same bytes.
+  const recipes = spec.recipes.map((r) => ({ name: r.name, ...(r.from ? { from: r.from } : {}), ...(r.seeds ? { seeds: r.seeds } : {}), phases: r.phases }));
+  const freezes = spec.freezes.map((f) => ({ name: f.name, ...(f.recipes ? { recipes: f.recipes } : {}), phases: f.phases }));
+  const doc = { format: SWEEP_FILE_FORMAT, version: 1, base: spec.base, ...(spec.budget !== undefined ? { budget: spec.budget } : {}), recipes, freezes, seeds: spec.seeds };
   return `${JSON.stringify(doc, null, 2)}\n`;
 }
 
