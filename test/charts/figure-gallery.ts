@@ -43,7 +43,7 @@ function probe(k: number, constant?: number): ProbeResult {
   const m = (a: number) => ({ accuracy: a, macroF1: a, iterations: 10, bestIteration: 5 });
   return {
     model: model(k), probeSet: { id: 1, name: 'biomedical', sha256: 'x' }, pooling: 'mean', layers,
-    tasks: [{ labelSet: 'supersense', examples: 500, cached: false, report: { classes: ['a', 'b'], split: { train: 300, dev: 100, test: 100 }, layers: layers.map((h) => ({ layer: h, task: m(acc(h)), control: m(0.5), selectivity: acc(h) - 0.5 })) } }],
+    tasks: [{ labelSet: 'supersense', examples: 500, cached: false, report: { classes: ['a', 'b'], split: { train: 300, dev: 100, test: 100 }, layers: layers.map((h) => ({ layer: h, task: m(acc(h)), control: m(0.5), selectivity: acc(h) - 0.5 })), majority: { label: 'noun.artifact', accuracy: 0.62 } } }],
   };
 }
 

@@ -87,7 +87,9 @@ test('compare two runs layer by layer, see the trajectory and probes', async ({ 
   await page.getByRole('checkbox', { name: 'detour · start', exact: true }).check();
   await page.getByRole('checkbox', { name: 'detour · step 10', exact: true }).check();
   await page.getByTestId('probe-run').click();
-  await expect(page.locator('[data-testid="figure-probe-domain-accuracy"] path.series')).toHaveCount(2);
+  // two checkpoints, and the majority-class baseline (always the most frequent label) as the floor
+  await expect(page.locator('[data-testid="figure-probe-domain-accuracy"] path.series')).toHaveCount(3);
+  await expect(page.locator('[data-testid="figure-probe-domain-accuracy"] .legend')).toContainText('majority class (“');
   // …and as a checkpoint × layer heatmap: 2 checkpoints × 5 hidden states
   const probeHeat = page.locator('[data-testid="figure-probe-domain-heatmap"]');
   await expect(probeHeat.locator('rect.cell')).toHaveCount(10);

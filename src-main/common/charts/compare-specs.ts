@@ -131,6 +131,12 @@ export function probeSpec(results: { name: string; result: ProbeResult }[], labe
   });
   if (series.length === 0) return null;
   const L = Math.max(...results[0].result.layers);
+  // The floor every accuracy must be read against: always answering the most frequent class.
+  const majority = metric === 'accuracy' ? results.map((r) => r.result.tasks.find((t) => t.labelSet === labelSet)?.report.majority).find((m) => m) : undefined;
+  if (majority) {
+    const xs = series.flatMap((s) => s.x);
+    series.push({ name: `majority class (“${majority.label}”, ${(100 * majority.accuracy).toFixed(0)}%)`, x: [Math.min(...xs), Math.max(...xs)], y: [majority.accuracy, majority.accuracy], dashed: true } as (typeof series)[number]);
+  }
   return {
     version: 1,
     kind: 'lines',
