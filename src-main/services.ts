@@ -23,6 +23,7 @@ import { gradNormSummary } from './analysis/grad-norms';
 import { runAnalysis, type AnalysisInputs, type AnalysisMethod, type AnalysisResult } from './analysis/host-methods';
 import type { AnalysisHost } from './analysis/host';
 import { StudyService } from './study/service';
+import { runAdminServices } from './runs/run-admin';
 
 export type Services = { [M in Method]: (input: never) => Promise<ApiOutputs[M]> };
 
@@ -86,13 +87,14 @@ export function createServices(ctx: ServiceContext) {
     async getRun(input: { id: number }): Promise<ApiOutputs['getRun']> {
       return existing(input.id);
     },
+    ...runAdminServices(ctx),
     async validateRunConfig(input: { config: Record<string, unknown> }): Promise<ApiOutputs['validateRunConfig']> {
       return checkRunConfig(input.config, ctx.workspaceDir);
     },
-    async createRun(input: { config: Record<string, unknown>; name?: string }): Promise<ApiOutputs['createRun']> {
+    async createRun(input: { config: Record<string, unknown>; name?: string; sweep?: string }): Promise<ApiOutputs['createRun']> {
       const check = checkRunConfig(input.config, ctx.workspaceDir);
       if (!check.ok) throw new ValidationError(`createRun: invalid run config: ${check.errors.join('; ')}`);
-      return { id: queue().enqueue(input.config, { name: input.name }) };
+      return { id: queue().enqueue(input.config, { name: input.name, sweep: input.sweep }) };
     },
     async cancelRun(input: { id: number }): Promise<null> {
       const run = existing(input.id);

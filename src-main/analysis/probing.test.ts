@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../native-runner/util/rng';
 import { disposeGemmSessions } from './linalg';
 import { predict, trainLogReg } from './logreg';
-import { accuracy, encodeLabels, macroF1, probeLayers } from './probing';
+import { accuracy, encodeLabels, macroF1, majorityBaseline, probeLayers } from './probing';
 import { controlLabels, splitByGroup } from './splits';
 import { clusteredExamples, gaussianMatrix } from './synthetic';
 
@@ -113,5 +113,13 @@ describe('logistic-regression probe', () => {
     await expect(probeLayers([x], { ...task, groups: task.groups.slice(1) })).rejects.toThrow(/10 labels but 9 word types/);
     await expect(probeLayers([x, gaussianMatrix(Rng.seeded(1), 9, 3)], task)).rejects.toThrow(/layer 1 has 9 examples, the task labels 10/);
     await expect(probeLayers([x], { ...task, labels: new Array(10).fill('x') })).rejects.toThrow(/at least 2 classes, got 1/);
+  });
+});
+
+describe('majorityBaseline', () => {
+  it('is the test share of the training split\'s most frequent class', () => {
+    const y = Int32Array.from([0, 0, 0, 1, 1, 0, 1, 1, 1, 0]);
+    // train: 0,0,0,1 -> class 0; test indices 6..9 -> labels 1,1,1,0 -> 1 of 4
+    expect(majorityBaseline(y, { train: [0, 1, 2, 3], test: [6, 7, 8, 9] }, ['noun', 'verb'])).toEqual({ label: 'noun', accuracy: 0.25 });
   });
 });

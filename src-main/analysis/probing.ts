@@ -37,6 +37,9 @@ export interface ProbeReport {
   classes: string[]; // label names; class index k is classes[k]
   split: { train: number; dev: number; test: number }; // example counts
   layers: LayerProbe[];
+  /** What always answering the training split's most frequent class scores on the test split: the
+   *  floor a probe must beat (supersense labels can be 97% one class, where 0.97 means nothing). */
+  majority?: { label: string; accuracy: number };
 }
 
 export function accuracy(gold: ArrayLike<number>, pred: ArrayLike<number>): number {
@@ -120,5 +123,14 @@ export async function probeLayers(layers: DenseMatrix[], task: ProbeTask, opts: 
     const c = await probeOnSplit(x, control, classes.length, split, opts);
     out.push({ layer: l, task: t, control: c, selectivity: t.accuracy - c.accuracy });
   }
-  return { classes, split: { train: split.train.length, dev: split.dev.length, test: split.test.length }, layers: out };
+  return { classes, split: { train: split.train.length, dev: split.dev.length, test: split.test.length }, layers: out, majority: majorityBaseline(y, split, classes) };
+}
+
+/** Test accuracy of always predicting the training split's most frequent class. */
+export function majorityBaseline(y: Int32Array, split: { train: number[]; test: number[] }, classes: string[]): { label: string; accuracy: number } {
+  const counts = new Array<number>(classes.length).fill(0);
+  for (const i of split.train) counts[y[i]]++;
+  const k = counts.indexOf(Math.max(...counts));
+  const hits = split.test.reduce((s, i) => s + (y[i] === k ? 1 : 0), 0);
+  return { label: classes[k], accuracy: split.test.length ? hits / split.test.length : 0 };
 }

@@ -85,7 +85,10 @@ export interface ProbeResult {
   tasks: {
     labelSet: string;
     examples: number;
-    report: { classes: string[]; split: { train: number; dev: number; test: number }; layers: { layer: number; task: ProbeMetrics; control: ProbeMetrics; selectivity: number }[] };
+    report: {
+      classes: string[]; split: { train: number; dev: number; test: number }; layers: { layer: number; task: ProbeMetrics; control: ProbeMetrics; selectivity: number }[];
+      majority?: { label: string; accuracy: number }; // always the most frequent class: the floor (absent in results cached before it was recorded)
+    };
     cached: boolean;
   }[];
 }

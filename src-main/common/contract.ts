@@ -7,7 +7,7 @@ import type { MethodName } from './methods';
 import type { ComparableCheckpoint, CompareResult, DriftResult, LoggedActivations, PhaseGradNorms, ProbeResult, TrajectoryResult, TransplantResult } from './analysis-types';
 import type { StudyStatus } from './study-types';
 import { MEASURE_NAMES, type AgreementResult } from './agreement-types';
-import type { DemoAssets, ExportedFigure, LogLine, ConfigCheck, MetricSeries, RunDetail, RunEvent, RunSummary, WorkspaceInfo } from './types';
+import type { DemoAssets, ExportedFigure, LogLine, ConfigCheck, MetricSeries, RunDetail, RunEvent, RunFinals, RunSummary, WorkspaceInfo } from './types';
 
 const empty = z.object({}).strict();
 const modelSource = z.object({ checkpointId: z.number().int().positive(), probeSetId: z.number().int().positive() }).strict();
@@ -30,8 +30,25 @@ export const contract = {
   getRun: { input: z.object({ id: z.number().int().positive() }).strict() },
   /** Validate a run config and queue it; the config is checked by the runner's own schema. */
   createRun: {
-    input: z.object({ config: z.record(z.string(), z.unknown()), name: z.string().min(1).max(200).optional() }).strict(),
+    input: z.object({
+      config: z.record(z.string(), z.unknown()), name: z.string().min(1).max(200).optional(),
+      sweep: z.string().min(1).max(200).optional(), // the sweep it belongs to (New run form): the Runs page groups by it
+    }).strict(),
   },
+  /** Rename, tag, annotate or archive a run. */
+  updateRun: {
+    input: z.object({
+      id: z.number().int().positive(),
+      name: z.string().trim().min(1).max(200).optional(),
+      tags: z.array(z.string().trim().min(1).max(40)).max(20).optional(),
+      notes: z.string().max(10000).optional(),
+      archived: z.boolean().optional(),
+    }).strict(),
+  },
+  /** Delete a finished / failed / cancelled / interrupted run: its rows and its folder in the workspace. */
+  deleteRun: { input: z.object({ id: z.number().int().positive() }).strict() },
+  /** Final metrics of runs (loss at the end of each phase, held-out loss, tokens, wall time). */
+  runFinals: { input: z.object({ ids: z.array(z.number().int().positive()).max(500) }).strict() },
   /** Check a run config without queueing it: every problem with its field path, and its step count. */
   validateRunConfig: { input: z.object({ config: z.record(z.string(), z.unknown()) }).strict() },
   /** Stop a running run (it writes a checkpoint first) or drop a queued one. */
@@ -174,6 +191,9 @@ export interface ApiOutputs {
   listRuns: RunSummary[];
   getRun: RunDetail;
   createRun: { id: number };
+  updateRun: RunDetail;
+  deleteRun: { removedDir: string | null; keptDir: string | null };
+  runFinals: RunFinals[];
   validateRunConfig: ConfigCheck;
   cancelRun: null;
   resumeRun: null;

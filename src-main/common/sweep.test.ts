@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { freezeSpec, parseRunConfig, RunConfigError } from '../../native-runner/protocol';
 import {
-  expandSweep, issueField, parseSeeds, recipePhases, SweepError, sweepFromFile, sweepIssues, sweepToFile, type SweepSpec,
+  expandSweep, followsBudget, issueField, paperFreezeStudy, parseSeeds, recipePhases, refollowBudget, renameRecipe,
+  SweepError, sweepFromFile, sweepIssues, sweepToFile, type SweepSpec,
 } from './sweep';
 
 const base = { model: 'tiny', data: { corpus: 'corpus.txt', tokenizer: 'tok' }, seq_len: 32, batch_size: 4, device: 'cpu' };
@@ -81,10 +82,89 @@ describe('expandSweep', () => {
     expect(sweepIssues(spec)).toEqual([
       'base.seed: set per run by the sweep; remove it from base',
       'seeds: give at least one seed',
-      'freezes[1].phases[2]: no recipe has a phase 3',
+      'freezes[1].phases[2]: no recipe it applies to has a phase 3',
       'recipes[1].name: "mlm-baseline" is used twice',
     ]);
     expect(() => expandSweep(spec)).toThrow(SweepError);
+  });
+});
+
+describe('freeze conditions scoped to recipes and phases (the paper design)', () => {
+  it('the paper freeze study expands to exactly its six runs, each with the right freeze per phase', () => {
+    const runs = expandSweep(paperFreezeStudy(base, 2560, 128));
+    expect(runs.map((r) => r.name)).toEqual([
+      'mlm-baseline · freeze none · seed 1', 'mlm-baseline · freeze none · seed 2',
+      'clm-detour · freeze none · seed 1', 'clm-detour · freeze low during CLM · seed 1',
+      'clm-detour · freeze mid during CLM · seed 1', 'clm-detour · freeze low during decay · seed 1',
+    ]);
+    // tiny (4 layers): low = [0], mid = [1, 2]
+    const frozen = runs.map((r) => parseRunConfig(r.config).phases.map((p) => [p.objective, freezeSpec(p.freeze, 4).layers]));
+    expect(frozen).toEqual([
+      [['mlm', []], ['mlm', []]], [['mlm', []], ['mlm', []]],
+      [['clm', []], ['mlm', []]], [['clm', [0]], ['mlm', []]], [['clm', [1, 2]], ['mlm', []]], [['clm', []], ['mlm', [0]]],
+    ]);
+    // twin runs see the same tokens
+    const tokens = runs.map((r) => parseRunConfig(r.config).phases.map((p) => p.steps));
+    expect(new Set(tokens.map((t) => t.join()))).toEqual(new Set(['20,2']));
+  });
+
+  it('a condition scoped to one recipe leaves the other recipe its plain runs and never freezes it', () => {
+    const spec = paperSweep();
+    spec.freezes = [{ name: 'low', phases: ['low', null], recipes: ['clm-detour'] }];
+    expect(expandSweep(spec).map((r) => r.name)).toEqual(['mlm-baseline · seed 1', 'clm-detour · freeze low · seed 1']);
+    expect(freezeSpec(parseRunConfig(expandSweep(spec)[0].config).phases[0].freeze, 4).layers).toEqual([]);
+  });
+
+  it('names conditions that point at missing recipes or none, and phases their recipes lack', () => {
+    const spec = paperSweep();
+    spec.recipes[0].phases = spec.recipes[0].phases.slice(0, 1);
+    spec.freezes = [
+      { name: 'a', phases: [null, 'low'], recipes: ['mlm-baseline'] },
+      { name: 'b', phases: [], recipes: ['nope'] },
+      { name: 'c', phases: [], recipes: [] },
+    ];
+    expect(sweepIssues(spec)).toEqual([
+      'freezes[0].phases[1]: no recipe it applies to has a phase 2',
+      'freezes[1].recipes[0]: no recipe is named "nope"',
+      'freezes[2].recipes: applies to no recipe; tick at least one',
+    ]);
+  });
+
+  it('renaming a recipe keeps the conditions pointing at it', () => {
+    const spec = paperFreezeStudy(base, 2560, 128);
+    renameRecipe(spec, spec.recipes[1], 'detour');
+    expect(spec.freezes.map((f) => f.recipes)).toEqual([undefined, ['detour'], ['detour'], ['detour']]);
+    expect(expandSweep(spec)).toHaveLength(6);
+  });
+});
+
+describe('token budget n', () => {
+  it('recipes filled from n follow a new n or B·T; an edited recipe is left alone', () => {
+    const spec = paperFreezeStudy(base, 2560, 128);
+    spec.recipes.push({ name: 'edited', from: 'clm-detour', phases: recipePhases('clm-detour', 2560, 128) });
+    spec.recipes[2].phases[0].mask_rate = undefined;
+    spec.recipes[2].phases[0].tokens = 999;
+    expect(spec.recipes.map((r) => followsBudget(r, 2560, 128))).toEqual([true, true, false]);
+    const refilled = refollowBudget(spec, { budget: 2560, tokensPerStep: 128 }, { budget: 5120, tokensPerStep: 128 });
+    expect(refilled).toEqual(['mlm-baseline', 'clm-detour']);
+    expect(spec.recipes[2].phases[0].tokens).toBe(999);
+    spec.budget = 5120;
+    const steps = expandSweep(spec).filter((r) => r.recipe < 2).map((r) => parseRunConfig(r.config).phases.map((p) => [p.tokens, p.steps]));
+    for (const s of steps) expect(s).toEqual([[5120, 40], [512, 4]]);
+    // B·T doubled: the warmup (6% of the first phase's steps) follows too
+    refollowBudget(spec, { budget: 5120, tokensPerStep: 128 }, { budget: 5120, tokensPerStep: 256 });
+    expect(spec.recipes.slice(0, 2).map((r) => r.phases[0].lr?.warmup)).toEqual([1, 1]);
+    expect(spec.recipes.slice(0, 2).map((r) => followsBudget(r, 5120, 256))).toEqual([true, true]);
+  });
+
+  it('the budget, per-recipe seeds, sources and scopes survive a save and load, byte for byte', () => {
+    const spec = paperFreezeStudy(base, 2560, 128);
+    const back = sweepFromFile(sweepToFile(spec));
+    expect(back).toEqual(spec);
+    expect(expandSweep(back)).toHaveLength(6);
+    // a recipe filled in the form gets `from` after its phases: the file's key order does not change
+    const filled = { ...spec, recipes: spec.recipes.map(({ from, ...r }) => ({ ...r, from })) };
+    expect(sweepToFile(filled)).toBe(sweepToFile(back));
   });
 });
 

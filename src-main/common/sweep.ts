@@ -6,12 +6,18 @@
 // A sweep file (JSON):
 //   { "format": "encoder-workbench/sweep", "version": 1,
 //     "base":    { ...run-config fields shared by every run (model, data, seq_len, ...) },
-//     "recipes": [ { "name": "clm-detour", "phases": [ ...run-config phases ] } ],
-//     "freezes": [ { "name": "low", "phases": [ "low", null ] } ],   // null: keep the recipe's freeze
+//     "budget":  200000,                         // token budget n of the recipes built "from" a preset
+//     "recipes": [ { "name": "clm-detour", "from": "clm-detour", "phases": [ ...run-config phases ] },
+//                  { "name": "mlm-baseline", "phases": [ ... ], "seeds": [ 1, 2 ] } ],  // own seeds
+//     "freezes": [ { "name": "low", "phases": [ "low", null ],    // null: keep the recipe's freeze
+//                    "recipes": [ "clm-detour" ] } ],              // only these recipes (absent: all)
 //     "seeds":   [ 1, 2 ] }
+// Scoped conditions and per-recipe seeds are what the paper's design needs: its six runs are
+// MLM × {none} × seeds {1, 2} plus CLM × {none, low@CLM, mid@CLM, low@decay} × seed 1, and a freeze
+// "during CLM" must not also create an "MLM baseline with low layers frozen" run.
 // A plain run config (what `npm run runner -- train --config` takes) loads too, as a sweep of one run.
 import { z } from 'zod';
-import { expandRecipe, PAPER_DEFAULTS, type RecipeName } from '../../native-runner/train/recipes';
+import { expandRecipe, PAPER_DEFAULTS, RECIPE_NAMES, type RecipeName } from '../../native-runner/train/recipes';
 
 /** A phase's freeze as the run config spells it: a preset name or {embeddings, layers, head}. */
 export type FreezeInput = string | { embeddings: boolean; layers: (number | string)[]; head: boolean };
@@ -28,15 +34,29 @@ export interface PhaseInput {
   freeze?: FreezeInput;
 }
 
-export interface SweepRecipe { name: string; phases: PhaseInput[] }
+export interface SweepRecipe {
+  name: string;
+  phases: PhaseInput[];
+  /** The paper recipe these phases were filled from at the sweep's budget n; they follow n while unedited. */
+  from?: RecipeName;
+  /** This recipe's seeds, instead of the sweep's (e.g. the MLM baseline's second seed for seed noise). */
+  seeds?: number[];
+}
 /** Freeze per phase position; null keeps the recipe's own freeze for that phase. */
-export interface FreezeCondition { name: string; phases: (FreezeInput | null)[] }
+export interface FreezeCondition {
+  name: string;
+  phases: (FreezeInput | null)[];
+  /** Names of the recipes this condition applies to; absent: every recipe. */
+  recipes?: string[];
+}
 
 export interface SweepSpec {
   base: Record<string, unknown>;   // run-config fields shared by every run (never name/seed/phases/recipe)
   recipes: SweepRecipe[];
   freezes: FreezeCondition[];      // empty: one condition, each phase's own freeze
   seeds: number[];
+  /** Token budget n: tokens of the first phase of every recipe filled from a paper preset. */
+  budget?: number;
 }
 
 export interface SweepRun {
@@ -69,11 +89,23 @@ export function sweepIssues(spec: SweepSpec): string[] {
   spec.recipes.forEach((r, i) => {
     if (!r.name.trim()) issues.push(`recipes[${i}].name: must not be empty`);
     if (r.phases.length === 0) issues.push(`recipes[${i}].phases: needs at least one phase`);
+    if (r.seeds) {
+      if (r.seeds.length === 0) issues.push(`recipes[${i}].seeds: give at least one seed, or use the sweep's seeds`);
+      if (new Set(r.seeds).size !== r.seeds.length) issues.push(`recipes[${i}].seeds: a seed is listed twice`);
+      r.seeds.forEach((s, k) => { if (!Number.isInteger(s) || s < 0) issues.push(`recipes[${i}].seeds[${k}]: must be a whole number >= 0`); });
+    }
   });
-  const most = Math.max(0, ...spec.recipes.map((r) => r.phases.length));
+  if (spec.budget !== undefined && !(Number.isInteger(spec.budget) && spec.budget >= 1)) issues.push('budget: the token budget n must be a whole number >= 1');
+  const recipeNames = spec.recipes.map((r) => r.name.trim());
   spec.freezes.forEach((f, i) => {
     if (!f.name.trim()) issues.push(`freezes[${i}].name: must not be empty`);
-    f.phases.forEach((p, k) => { if (p !== null && k >= most) issues.push(`freezes[${i}].phases[${k}]: no recipe has a phase ${k + 1}`); });
+    f.recipes?.forEach((n, k) => { if (!recipeNames.includes(n.trim())) issues.push(`freezes[${i}].recipes[${k}]: no recipe is named "${n}"`); });
+    if (f.recipes && f.recipes.length === 0) issues.push(`freezes[${i}].recipes: applies to no recipe; tick at least one`);
+    const targets = conditionRecipes(spec, f);
+    const most = Math.max(0, ...targets.map((r) => r.phases.length));
+    f.phases.forEach((p, k) => {
+      if (p !== null && k >= most && targets.length) issues.push(`freezes[${i}].phases[${k}]: no recipe it applies to has a phase ${k + 1}`);
+    });
   });
   const names = (xs: { name: string }[], at: string) => {
     const seen = new Set<string>();
@@ -84,15 +116,27 @@ export function sweepIssues(spec: SweepSpec): string[] {
   return issues;
 }
 
-/** Recipes × freeze conditions × seeds, in that nesting order (recipes outermost). */
+/** The recipes a freeze condition applies to (all of them when it names none). */
+export function conditionRecipes(spec: SweepSpec, cond: FreezeCondition): SweepRecipe[] {
+  if (!cond.recipes) return spec.recipes;
+  const names = new Set(cond.recipes.map((n) => n.trim()));
+  return spec.recipes.filter((r) => names.has(r.name.trim()));
+}
+
+/**
+ * Recipes × (the freeze conditions that apply to each) × (the recipe's seeds, else the sweep's), in
+ * that nesting order (recipes outermost). A recipe no condition applies to still runs once per seed
+ * with its own freezes, so scoping a condition to one recipe never drops the other's plain runs.
+ */
 export function expandSweep(spec: SweepSpec): SweepRun[] {
   const issues = sweepIssues(spec);
   if (issues.length) throw new SweepError(issues);
-  const conditions: (number | null)[] = spec.freezes.length ? spec.freezes.map((_, i) => i) : [null];
   const runs: SweepRun[] = [];
   spec.recipes.forEach((recipe, r) => {
+    const applying = spec.freezes.flatMap((f, i) => (conditionRecipes(spec, f).includes(recipe) ? [i] : []));
+    const conditions: (number | null)[] = applying.length ? applying : [null];
     for (const c of conditions) {
-      for (const seed of spec.seeds) {
+      for (const seed of recipe.seeds ?? spec.seeds) {
         const cond = c === null ? null : spec.freezes[c];
         const phases = recipe.phases.map((ph, k) => {
           const f = cond?.phases[k];
@@ -152,6 +196,60 @@ export function recipePhases(name: RecipeName, tokens: number, tokensPerStep: nu
     .map((p) => clone(p) as PhaseInput);
 }
 
+/** True when a recipe's phases are exactly what its preset gives at budget n (nothing edited since). */
+export function followsBudget(recipe: SweepRecipe, budget: number, tokensPerStep: number): boolean {
+  if (!recipe.from) return false;
+  return JSON.stringify(recipe.phases) === JSON.stringify(recipePhases(recipe.from, budget, tokensPerStep));
+}
+
+/**
+ * After n or B·T changed from `before` to `after`: refill every recipe that still followed the old
+ * values, so twin runs (baseline and detour) keep seeing the same tokens. Edited recipes are left
+ * alone (the form says they no longer follow n). Returns the names of the recipes refilled.
+ */
+export function refollowBudget(spec: SweepSpec, before: { budget: number; tokensPerStep: number }, after: { budget: number; tokensPerStep: number }): string[] {
+  const done: string[] = [];
+  if (!(after.budget >= 1)) return done;
+  for (const r of spec.recipes) {
+    if (r.from && followsBudget(r, before.budget, before.tokensPerStep)) {
+      r.phases = recipePhases(r.from, after.budget, after.tokensPerStep);
+      done.push(r.name);
+    }
+  }
+  return done;
+}
+
+/** Rename a recipe and every freeze condition's reference to it. */
+export function renameRecipe(spec: SweepSpec, recipe: SweepRecipe, name: string): void {
+  const old = recipe.name;
+  recipe.name = name;
+  for (const f of spec.freezes) if (f.recipes) f.recipes = f.recipes.map((n) => (n === old ? name : n));
+}
+
+/**
+ * The paper's freeze study as a sweep at budget n: MLM baseline (seeds 1 and 2: the seed-noise
+ * control) and CLM detour (seed 1) unfrozen, plus three conditions scoped to the detour: low layers
+ * frozen during CLM, mid layers frozen during CLM, low layers frozen during the decay. Six runs.
+ */
+export function paperFreezeStudy(base: Record<string, unknown>, budget: number, tokensPerStep: number): SweepSpec {
+  const clm = 'clm-detour';
+  return {
+    base,
+    budget,
+    recipes: [
+      { name: 'mlm-baseline', from: 'mlm-baseline', phases: recipePhases('mlm-baseline', budget, tokensPerStep), seeds: [1, 2] },
+      { name: clm, from: 'clm-detour', phases: recipePhases('clm-detour', budget, tokensPerStep), seeds: [1] },
+    ],
+    freezes: [
+      { name: 'none', phases: [] },
+      { name: 'low during CLM', phases: ['low', null], recipes: [clm] },
+      { name: 'mid during CLM', phases: ['mid', null], recipes: [clm] },
+      { name: 'low during decay', phases: [null, 'low'], recipes: [clm] },
+    ],
+    seeds: [1],
+  };
+}
+
 // ---- the file format ---------------------------------------------------------------------------
 
 const freezeInput = z.union([z.string(), z.strictObject({ embeddings: z.boolean(), layers: z.array(z.union([z.number(), z.string()])), head: z.boolean() })]);
@@ -159,14 +257,21 @@ const SweepFileSchema = z.strictObject({
   format: z.literal(SWEEP_FILE_FORMAT),
   version: z.literal(1),
   base: z.record(z.string(), z.unknown()),
-  recipes: z.array(z.strictObject({ name: z.string(), phases: z.array(z.record(z.string(), z.unknown())) })),
-  freezes: z.array(z.strictObject({ name: z.string(), phases: z.array(freezeInput.nullable()) })),
+  budget: z.number().optional(),
+  recipes: z.array(z.strictObject({
+    name: z.string(), phases: z.array(z.record(z.string(), z.unknown())), from: z.enum(RECIPE_NAMES).optional(), seeds: z.array(z.number()).optional(),
+  })),
+  freezes: z.array(z.strictObject({ name: z.string(), phases: z.array(freezeInput.nullable()), recipes: z.array(z.string()).optional() })),
   seeds: z.array(z.number()),
 });
 
 /** The text "Save config" writes: stable key order, so saving a loaded file reproduces it. */
 export function sweepToFile(spec: SweepSpec): string {
-  const doc = { format: SWEEP_FILE_FORMAT, version: 1, base: spec.base, recipes: spec.recipes, freezes: spec.freezes, seeds: spec.seeds };
+  // Keys in one order whatever order the form created them in (a filled recipe gets `from` after its
+  // phases, a loaded one in the schema's order), so save → load → save gives the same bytes.
+  const recipes = spec.recipes.map((r) => ({ name: r.name, ...(r.from ? { from: r.from } : {}), ...(r.seeds ? { seeds: r.seeds } : {}), phases: r.phases }));
+  const freezes = spec.freezes.map((f) => ({ name: f.name, ...(f.recipes ? { recipes: f.recipes } : {}), phases: f.phases }));
+  const doc = { format: SWEEP_FILE_FORMAT, version: 1, base: spec.base, ...(spec.budget !== undefined ? { budget: spec.budget } : {}), recipes, freezes, seeds: spec.seeds };
   return `${JSON.stringify(doc, null, 2)}\n`;
 }
 
@@ -183,8 +288,8 @@ export function sweepFromFile(text: string, source = 'the file'): SweepSpec {
   if ('format' in obj) {
     const r = SweepFileSchema.safeParse(obj);
     if (!r.success) throw new SweepError(r.error.issues.map((i) => `${source}: ${i.path.join('.') || '(root)'}: ${i.message}`));
-    const { base, recipes, freezes, seeds } = r.data;
-    const spec: SweepSpec = { base, recipes: recipes as unknown as SweepRecipe[], freezes, seeds };
+    const { base, recipes, freezes, seeds, budget } = r.data;
+    const spec: SweepSpec = { base, recipes: recipes as unknown as SweepRecipe[], freezes, seeds, ...(budget !== undefined ? { budget } : {}) };
     const issues = sweepIssues(spec);
     if (issues.length) throw new SweepError(issues.map((i) => `${source}: ${i}`));
     return spec;

@@ -13,6 +13,24 @@ export interface RunSummary {
   error: string | null;
   totalSteps: number | null;
   lastStep: number | null;    // last optimizer step the run reported
+  sweep: string | null;       // the sweep it was launched with (New run form), null: launched alone
+  tags: string[];
+  notes: string;
+  archived: boolean;          // hidden from the Runs page unless "show archived"
+}
+
+/** A run's end-of-training numbers, one row of a sweep's final-metrics table. */
+export interface RunFinals {
+  id: number;
+  name: string;
+  sweep: string | null;
+  status: RunStatus;
+  /** Mean loss over the last FINAL_LOSS_WINDOW logged steps of each phase (null: the phase did not run). */
+  phaseLoss: { phase: string; loss: number | null }[];
+  heldOutLoss: number | null; // last value of a held-out / eval loss metric, when the run logs one
+  lastStep: number | null;
+  tokens: number | null;      // input positions seen: last step × batch size × sequence length
+  wallS: number | null;       // finished − started, seconds
 }
 
 export interface PhaseInfo {

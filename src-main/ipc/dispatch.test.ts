@@ -17,6 +17,7 @@ let runId: number;
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-dispatch-'));
   db = openWorkspaceDb(dir);
+  fs.writeFileSync(path.join(dir, 'corpus.txt'), 'a line of text\n'); // validateRunConfig checks that data paths exist
   runId = createRun(db, { name: 'r1', config: { seed: 1 }, phases: [{ name: 'decay', objective: 'mlm' }] });
   services = createServices({ db, workspaceDir: dir, mode: 'serve', events: new RunEventBus() });
 });

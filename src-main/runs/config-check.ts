@@ -5,6 +5,7 @@ import { parseRunConfig, RunConfigError, totalSteps } from '../../native-runner/
 import { readModelConfig } from '../../native-runner/checkpoint/hf-config';
 import type { ConfigCheck } from '../common/types';
 import { absolutePaths } from './queue';
+import { missingPaths } from './path-checks';
 
 export function checkRunConfig(raw: Record<string, unknown>, baseDir: string): ConfigCheck {
   const cfg = absolutePaths(raw, baseDir);
@@ -19,6 +20,8 @@ export function checkRunConfig(raw: Record<string, unknown>, baseDir: string): C
       }
     }
     const parsed = parseRunConfig(cfg, { model: facts });
+    const missing = missingPaths(cfg);
+    if (missing.length) return { ok: false, errors: missing, totalSteps: null };
     return { ok: true, errors: [], totalSteps: totalSteps(parsed) };
   } catch (e) {
     if (e instanceof RunConfigError) return { ok: false, errors: e.issues, totalSteps: null };

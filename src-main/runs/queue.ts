@@ -77,7 +77,7 @@ export class RunQueue {
   }
 
   /** Validate and queue a run; throws RunConfigError (naming the field) and writes nothing on bad input. */
-  enqueue(rawConfig: unknown, opts: { name?: string; baseDir?: string } = {}): number {
+  enqueue(rawConfig: unknown, opts: { name?: string; baseDir?: string; sweep?: string } = {}): number {
     if (!rawConfig || typeof rawConfig !== 'object' || Array.isArray(rawConfig)) throw new Error('run config: expected a JSON object');
     const raw = absolutePaths(rawConfig as Record<string, unknown>, opts.baseDir ?? this.opts.workspaceDir);
     const config: RunConfig = parseRunConfig(raw);
@@ -88,7 +88,7 @@ export class RunQueue {
       return r;
     });
     const name = opts.name ?? config.name ?? `${typeof config.model === 'string' ? config.model : 'model'} · ${phases.map((p) => p.objective.toUpperCase()).join('→')}`;
-    const id = createRun(this.db, { name, config: raw, totalSteps: totalSteps(config), phases });
+    const id = createRun(this.db, { name, config: raw, totalSteps: totalSteps(config), phases, sweep: opts.sweep });
     const outDir = path.join(this.opts.workspaceDir, 'runs', String(id).padStart(5, '0'));
     fs.mkdirSync(outDir, { recursive: true });
     const tmp = path.join(outDir, `.run.json.tmp-${process.pid}`);

@@ -48,10 +48,10 @@ describe('workspace database', () => {
   it('applies a later migration on top of an existing database, and rolls back a failing one', () => {
     const file = path.join(dir, 'x.db');
     openDb(file).close();
-    const extra = [...MIGRATIONS, { version: MIGRATIONS.length + 1, name: 'add notes', sql: 'ALTER TABLE runs ADD COLUMN notes TEXT' }];
+    const extra = [...MIGRATIONS, { version: MIGRATIONS.length + 1, name: 'add a test column', sql: 'ALTER TABLE runs ADD COLUMN test_column TEXT' }];
     const db = openDb(file, { migrations: extra });
     expect(schemaVersion(db)).toBe(extra.length);
-    expect(db.prepare("SELECT count(*) FROM pragma_table_info('runs') WHERE name = 'notes'").pluck().get()).toBe(1);
+    expect(db.prepare("SELECT count(*) FROM pragma_table_info('runs') WHERE name = 'test_column'").pluck().get()).toBe(1);
     db.close();
     const broken = [...extra, { version: extra.length + 1, name: 'broken', sql: 'CREATE TABLE t (a INT); SELECT * FROM no_such_table' }];
     expect(() => openDb(file, { migrations: broken })).toThrow(/migration \d+ \(broken\) failed/);

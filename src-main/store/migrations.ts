@@ -122,4 +122,17 @@ export const MIGRATIONS: Migration[] = [
       ALTER TABLE activations ADD COLUMN extraction TEXT CHECK (extraction IS NULL OR json_valid(extraction));
     `,
   },
+  {
+    version: 4,
+    name: 'runs metadata: the sweep a run was launched with, tags, notes, archived',
+    // sweep: the label the New run form gives every run of one launch (NULL: launched alone), so the
+    // Runs page groups a sweep's runs and tabulates their final metrics together.
+    sql: `
+      ALTER TABLE runs ADD COLUMN sweep TEXT;
+      ALTER TABLE runs ADD COLUMN tags TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(tags) AND json_type(tags) = 'array');
+      ALTER TABLE runs ADD COLUMN notes TEXT NOT NULL DEFAULT '';
+      ALTER TABLE runs ADD COLUMN archived INTEGER NOT NULL DEFAULT 0 CHECK (archived IN (0, 1));
+      CREATE INDEX runs_by_sweep ON runs(sweep);
+    `,
+  },
 ];

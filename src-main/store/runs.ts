@@ -7,12 +7,14 @@ interface RunRow {
   id: number; name: string; config: string; status: RunStatus; out_dir: string | null;
   created_at: string; started_at: string | null; finished_at: string | null; error: string | null;
   total_steps: number | null; last_step: number | null;
+  sweep: string | null; tags: string; notes: string; archived: number;
 }
 
 function toSummary(r: RunRow): RunSummary {
   return {
     id: r.id, name: r.name, status: r.status, createdAt: r.created_at, startedAt: r.started_at, finishedAt: r.finished_at, error: r.error,
     totalSteps: r.total_steps, lastStep: r.last_step,
+    sweep: r.sweep, tags: JSON.parse(r.tags) as string[], notes: r.notes, archived: r.archived === 1,
   };
 }
 
@@ -21,6 +23,7 @@ export interface NewRun {
   config: unknown;
   outDir?: string | null;
   totalSteps?: number | null;
+  sweep?: string | null;
   phases?: { name: string; objective: 'mlm' | 'clm'; firstStep?: number; lastStep?: number }[];
 }
 
@@ -28,8 +31,8 @@ export interface NewRun {
 export function createRun(db: Db, run: NewRun): number {
   const tx = db.transaction(() => {
     const info = db
-      .prepare('INSERT INTO runs (name, config, out_dir, total_steps) VALUES (?, ?, ?, ?)')
-      .run(run.name, JSON.stringify(run.config), run.outDir ?? null, run.totalSteps ?? null);
+      .prepare('INSERT INTO runs (name, config, out_dir, total_steps, sweep) VALUES (?, ?, ?, ?, ?)')
+      .run(run.name, JSON.stringify(run.config), run.outDir ?? null, run.totalSteps ?? null, run.sweep ?? null);
     const id = Number(info.lastInsertRowid);
     const ins = db.prepare('INSERT INTO phases (run_id, idx, name, objective, first_step, last_step) VALUES (?, ?, ?, ?, ?, ?)');
     (run.phases ?? []).forEach((p, idx) => ins.run(id, idx, p.name, p.objective, p.firstStep ?? null, p.lastStep ?? null));
@@ -60,6 +63,28 @@ export function getRun(db: Db, id: number): RunDetail | null {
     .all(id) as { idx: number; name: string; objective: 'mlm' | 'clm'; first_step: number | null; last_step: number | null }[])
     .map((p): PhaseInfo => ({ idx: p.idx, name: p.name, objective: p.objective, firstStep: p.first_step, lastStep: p.last_step }));
   return { ...toSummary(r), config: JSON.parse(r.config), outDir: r.out_dir, phases, checkpoints: listCheckpoints(db, id) };
+}
+
+/** What a researcher may change on a run after the fact: its name, tags, notes, archived flag. */
+export interface RunMetaPatch { name?: string; tags?: string[]; notes?: string; archived?: boolean }
+
+export function updateRunMeta(db: Db, id: number, patch: RunMetaPatch): void {
+  const info = db
+    .prepare(
+      `UPDATE runs SET name = coalesce(@name, name), tags = coalesce(@tags, tags), notes = coalesce(@notes, notes),
+         archived = coalesce(@archived, archived) WHERE id = @id`,
+    )
+    .run({
+      id, name: patch.name ?? null, notes: patch.notes ?? null,
+      tags: patch.tags ? JSON.stringify([...new Set(patch.tags.map((t) => t.trim()).filter(Boolean))]) : null,
+      archived: patch.archived === undefined ? null : patch.archived ? 1 : 0,
+    });
+  if (info.changes !== 1) throw new Error(`no run with id ${id}`);
+}
+
+/** Delete a run's rows: phases, metrics, checkpoints and their activations go with it (ON DELETE CASCADE). */
+export function deleteRunRows(db: Db, id: number): void {
+  db.prepare('DELETE FROM runs WHERE id = ?').run(id);
 }
 
 export function setRunOutDir(db: Db, id: number, outDir: string): void {

@@ -98,7 +98,8 @@ export function studyFigures(r: StudyResults): StudyFigure[] {
       spec: agreementHeatmapSpec(r.agreement, 'CLM detour vs MLM, every measure'),
     });
   }
-  return out.filter((f) => f.spec);
+  // Letters in the order the figures appear ((a), (b), (c)…), whatever the analysis letters above.
+  return out.filter((f) => f.spec).map((f, i) => ({ ...f, title: `(${String.fromCharCode(97 + i)}) ${f.title.replace(/^\([a-z]\)\s*/, '')}` }));
 }
 
 export async function exportStudyFigures(figures: StudyFigure[], dir: string): Promise<Record<string, { svg: string; pdf: string; png: string; spec: string }>> {

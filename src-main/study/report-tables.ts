@@ -5,6 +5,7 @@ import type { StudySummary } from '../common/study-types';
 import { LABEL_SETS, type StudyResults } from './analyses';
 import { MEASURE_LABELS } from '../common/agreement-types';
 import { pp, times } from './summary';
+import { recoveryLabel, scoreNoise } from '../common/study-recovery';
 
 export interface ReportTable { id: string; title: string; columns: string[]; rows: string[][]; note?: string }
 
@@ -70,7 +71,8 @@ export function reportTables(r: StudyResults, s: StudySummary, runs: RunRecord[]
       columns: ['transplanted group', 'layers', 'accuracy', 'recovery of the gap'],
       rows: [
         ['none (MLM baseline)', '', acc(r.transplant.mlm), '0%'],
-        ...r.transplant.rows.map((t) => [t.group, `${t.layers[0]}–${t.layers[t.layers.length - 1]}`, acc(t.mean), t.recovery === null ? 'n/a' : `${(100 * t.recovery).toFixed(0)}%`]),
+        ...r.transplant.rows.map((t) => [t.group, `${t.layers[0]}–${t.layers[t.layers.length - 1]}`, acc(t.mean),
+          recoveryLabel(t.recovery, r.transplant.clm - r.transplant.mlm, scoreNoise(r.scores[r.transplant.labelSet] ?? []))]),
         ['all (CLM detour)', '', acc(r.transplant.clm), '100%'],
       ],
       note: 'Recovery = (transplant − MLM) / (CLM − MLM). Paper (DiaMED linear probe, MLM 32.8, CLM 39.9): low 31.9 (−12%), mid 35.3 (+35%), late 32.4 (−6%). With a gap near 0 the recovery is meaningless.',

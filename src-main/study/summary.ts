@@ -2,15 +2,10 @@
 // paper's low-layer effect shows at this scale (the thresholds are stated in the sentence).
 import type { StudyFigure, StudySummary } from '../common/study-types';
 import { SCORE_LABEL_SET, type StudyResults } from './analyses';
+import { scoreNoise } from '../common/study-recovery';
 
 const pp = (x: number | null | undefined) => (x === null || x === undefined ? 'n/a' : `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)} pp`);
 const times = (x: number | null | undefined) => (x === null || x === undefined ? 'n/a' : `${x.toFixed(2)}×`);
-
-function sd(xs: number[]): number {
-  if (xs.length < 2) return 0;
-  const m = xs.reduce((s, x) => s + x, 0) / xs.length;
-  return Math.sqrt(xs.reduce((s, x) => s + (x - m) ** 2, 0) / (xs.length - 1));
-}
 
 /**
  * The paper's pattern, in two parts. Representational: the low layers' CLM-vs-MLM divergence is many
@@ -28,7 +23,7 @@ export function lowLayerEffect(r: StudyResults): string {
   const verdict = low === null || low < 2 || low <= above ? 'does NOT appear' : low >= 2 * above ? 'APPEARS' : 'appears only PARTLY (the low layers have the highest ratio, but every depth is far beyond seed noise rather than the change being concentrated in the low layers)';
   const rows = r.scores[SCORE_LABEL_SET];
   const row = (k: string) => rows.find((x) => x.key === k);
-  const noise = 2 * Math.max(...rows.filter((x) => x.key !== 'base').map((x) => sd(x.scores)));
+  const noise = scoreNoise(rows);
   const gain = row('clm')?.deltaVsMlm ?? null;
   const gainReal = gain !== null && gain > noise;
   const lowKills = gainReal && (row('clm-freeze-low')?.deltaVsMlm ?? 0) < gain - noise;

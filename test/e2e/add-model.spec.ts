@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
 import { useServe } from './serve-fixture';
+import { readmeShot } from './readme-shots';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const served = useServe();
@@ -31,7 +32,7 @@ test('a model directory is logged from the Compare page and can be compared at o
   await page.getByTestId('add-model-dir').fill(path.join(root, 'fixtures', 'demo-base'));
   await page.getByTestId('add-model-run').click();
   await expect(page.getByTestId('add-model-done')).toContainText('Logged 13 hidden states');
-  await page.screenshot({ path: path.join(root, 'docs/images/compare-add-model.png') });
+  await readmeShot(page, 'compare-add-model.png');
   // the page now offers it in the pickers: compare it with itself (CKA 1 at every layer)
   const option = page.getByTestId('pick-a').locator('option', { hasText: 'demo-base' });
   await expect(option).toHaveCount(1);

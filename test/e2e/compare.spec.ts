@@ -7,11 +7,13 @@ import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
 import Database from 'better-sqlite3';
 import { useServe } from './serve-fixture';
+import { readmeShot } from './readme-shots';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const served = useServe();
 
 test('compare two runs layer by layer, see the trajectory and probes', async ({ page }) => {
+  await page.setViewportSize({ width: 1440, height: 900 });
   const probe = path.join(served.current.workspace, 'probe.jsonl');
   const texts = ['inflammation of the liver', 'a bone of the forearm', 'a drug that relieves pain', 'the heart muscle', 'a disease of the lungs', 'a fever with chills',
     'a small boat', 'a wooden chair', 'a song for children', 'a tall building', 'a quick game of cards', 'a long road trip'];
@@ -30,6 +32,9 @@ test('compare two runs layer by layer, see the trajectory and probes', async ({ 
   await expect(page.getByTestId('run-row-status')).toHaveText(['finished', 'finished', 'finished'], { timeout: 90_000 });
 
   await page.getByRole('navigation').getByRole('link', { name: 'Compare' }).click();
+  // Compare says why it cannot run yet.
+  await expect(page.getByTestId('compare-blocker')).toHaveText('Pick checkpoints A and B.');
+  await expect(page.getByTestId('compare-run')).toBeDisabled();
   const optionFor = (label: string) => page.getByTestId('pick-a').locator('option', { hasText: label }).first().getAttribute('value');
   const a = await optionFor('detour frozen low · step 10');
   const b = await optionFor('detour · step 10');
@@ -38,7 +43,9 @@ test('compare two runs layer by layer, see the trajectory and probes', async ({ 
   await page.getByTestId('pick-b').selectOption(b!);
   await page.getByTestId('pick-ca').selectOption(c!);
   await page.getByTestId('pick-cb').selectOption(b!);
-  await page.getByTestId('pick-probe').selectOption({ label: 'probe (12 texts)' });
+  // The only probe set the four share is chosen by itself.
+  await expect(page.getByTestId('pick-probe').locator('option:checked')).toHaveText('probe (12 texts)');
+  await expect(page.getByTestId('compare-blocker')).toHaveCount(0);
   await page.getByTestId('compare-run').click();
   await expect(page.getByTestId('compare-summary')).toContainText('12 probe texts · 5 hidden states');
   const heat = page.locator('[data-testid$="-heatmap"]');
@@ -54,7 +61,21 @@ test('compare two runs layer by layer, see the trajectory and probes', async ({ 
   await expect(div.locator('rect.region')).toHaveCount(3); // low / mid / deep
   await expect(page.getByTestId('region-table').locator('tbody tr')).toHaveCount(4);
   await expect(page.getByTestId('compare-warnings')).toHaveCount(0); // both sides were logged with known settings
-  await page.screenshot({ path: path.join(root, 'docs/images/compare.png'), fullPage: true });
+  // The freeze squares are explained; exports are named after the runs, not checkpoint ids.
+  await expect(page.getByTestId('freeze-legend')).toContainText('layers frozen in that phase');
+  await expect(div).toHaveAttribute('data-testid', 'figure-cka-detour-frozen-low-10-vs-detour-10-divergence');
+  // The choices live in the address: away to Runs and back, A / B / controls / probe set are kept.
+  await expect(page).toHaveURL(new RegExp(`a=${a}&b=${b}&ca=${c}&cb=${b}&probe=\\d+`));
+  await page.getByRole('navigation').getByRole('link', { name: 'Runs' }).click();
+  await page.goBack();
+  await expect(page.getByTestId('pick-a')).toHaveValue(a!);
+  await expect(page.getByTestId('pick-cb')).toHaveValue(b!);
+  await expect(page.getByTestId('pick-probe').locator('option:checked')).toHaveText('probe (12 texts)');
+  await page.getByTestId('compare-run').click();
+  // Pinning names the pair the Δ is taken against.
+  await page.getByTestId('pin').click();
+  await expect(page.getByTestId('pinned')).toHaveText(' · pinned for Δ: detour frozen low@10 vs detour@10');
+  await readmeShot(page, 'compare.png', { fullPage: true });
 
   // Trajectory: every checkpoint of the frozen run against the unfrozen run's final checkpoint.
   await page.getByTestId('trajectory-run').selectOption({ label: `detour frozen low (#2)` });
@@ -66,9 +87,25 @@ test('compare two runs layer by layer, see the trajectory and probes', async ({ 
   await page.getByRole('checkbox', { name: 'detour · start', exact: true }).check();
   await page.getByRole('checkbox', { name: 'detour · step 10', exact: true }).check();
   await page.getByTestId('probe-run').click();
-  await expect(page.locator('[data-testid="figure-probe-domain-accuracy"] path.series')).toHaveCount(2);
+  // two checkpoints, and the majority-class baseline (always the most frequent label) as the floor
+  await expect(page.locator('[data-testid="figure-probe-domain-accuracy"] path.series')).toHaveCount(3);
+  await expect(page.locator('[data-testid="figure-probe-domain-accuracy"] .legend')).toContainText('majority class (“');
   // …and as a checkpoint × layer heatmap: 2 checkpoints × 5 hidden states
-  await expect(page.locator('[data-testid="figure-probe-domain-heatmap"] rect.cell')).toHaveCount(10);
+  const probeHeat = page.locator('[data-testid="figure-probe-domain-heatmap"]');
+  await expect(probeHeat.locator('rect.cell')).toHaveCount(10);
+  // A usable map, on screen at both window sizes: rows tall enough to read, the figure inside the window,
+  // no two x tick labels on top of each other.
+  for (const viewport of [{ width: 1440, height: 900 }, { width: 1024, height: 700 }]) {
+    await page.setViewportSize(viewport);
+    const cellBox = await probeHeat.locator('rect.cell').first().boundingBox();
+    expect(cellBox!.height).toBeGreaterThan(24);
+    expect(cellBox!.width).toBeGreaterThan(24);
+    const svgBox = await probeHeat.locator('svg').boundingBox();
+    expect(svgBox!.x + svgBox!.width).toBeLessThanOrEqual(viewport.width);
+    const ticks = await probeHeat.locator('.axis.x .tick text').evaluateAll((els) => els.map((e) => e.getBoundingClientRect()).map((r) => [r.left, r.right]));
+    for (let i = 1; i < ticks.length; i++) expect(ticks[i][0]).toBeGreaterThan(ticks[i - 1][1]);
+  }
+  await page.setViewportSize({ width: 1440, height: 900 });
 
   // Activations stored before extraction settings were recorded (NULL) still compare, with a caveat shown.
   const db = new Database(path.join(served.current.workspace, 'workbench.db'));

@@ -1,21 +1,21 @@
 // The researcher's path as a new user walks it: the New run form for a 2×2 sweep (MLM baseline vs
 // CLM detour × freeze none vs low) on the tiny model and a small corpus, with a probe set; launch; the
 // runs train to the end; Compare shows the L×L CKA heatmap; the heatmap exports as SVG, PDF and PNG,
-// and the files are checked. A screenshot of every page goes to docs/images/ (the README uses them).
+// and the files are checked. A screenshot of every page goes to docs/images/ under UPDATE_SCREENSHOTS=1 (the README uses them).
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DOMParser } from 'linkedom';
 import { expect, test, type Page } from '@playwright/test';
 import { useServe } from './serve-fixture';
+import { shotPath } from './readme-shots';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const shots = path.join(root, 'docs/images');
 const served = useServe();
 
 async function shot(page: Page, name: string) {
   await page.evaluate(() => window.scrollTo(0, 0));
-  await page.screenshot({ path: path.join(shots, `journey-${name}.png`), fullPage: true });
+  await page.screenshot({ path: shotPath(`journey-${name}.png`), fullPage: true });
 }
 
 test('from an empty workspace to an exported CKA heatmap', async ({ page }) => {

@@ -6,11 +6,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test, type Page } from '@playwright/test';
 import { useServe } from './serve-fixture';
+import { shotPath } from './readme-shots';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const corpus = path.join(root, 'fixtures/corpus/wordnet-noun-glosses.txt');
 const tokenizer = path.join(root, 'fixtures/demo-tokenizer');
-const shots = path.join(root, 'docs/images');
 
 const served = useServe();
 
@@ -56,7 +56,7 @@ test('an invalid field shows the runner\'s message beside it, and Launch stays d
   // An empty required field: the schema's own message, beside the field.
   const seqLen = page.locator('[data-field="seq_len"]');
   await page.getByTestId('seq-len').fill('');
-  await expect(seqLen.getByTestId('field-error')).toContainText('expected number');
+  await expect(seqLen.getByTestId('field-error')).toContainText('required: enter a number');
   await page.getByTestId('seq-len').fill('32');
   await expect(seqLen.getByTestId('field-error')).toHaveCount(0);
 
@@ -171,5 +171,5 @@ async function download(page: Page): Promise<string> {
 
 async function screenshot(page: Page, name: string): Promise<void> {
   await page.evaluate(() => window.scrollTo(0, 0)); // the form's sticky header then sits at the top
-  await page.screenshot({ path: path.join(shots, name), fullPage: true });
+  await page.screenshot({ path: shotPath(name), fullPage: true });
 }

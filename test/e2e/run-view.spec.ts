@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
 import { useServe } from './serve-fixture';
+import { readmeShot } from './readme-shots';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const served = useServe();
@@ -40,7 +41,7 @@ test('a run trains, shows its curves live, and its loss chart exports as a figur
   // Hovering a point shows its value.
   await loss.locator('circle').nth(5).hover({ force: true, timeout: 10_000 });
   await expect(loss.getByRole('tooltip')).toContainText(/loss \(raw\): step 6, loss \d/);
-  await page.screenshot({ path: path.join(root, 'docs/images/run-view.png'), fullPage: false });
+  await readmeShot(page, 'run-view.png');
   // Export the loss chart for a paper: SVG + PDF + PNG beside the spec, downloadable here.
   await loss.getByRole('button', { name: 'Export…' }).click();
   await loss.getByTestId('export-run').click();

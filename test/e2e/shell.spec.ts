@@ -1,8 +1,7 @@
 // A new user opens the workbench in browser mode: empty Runs page, every route, a README screenshot.
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
 import { useServe } from './serve-fixture';
+import { readmeShot } from './readme-shots';
 
 const served = useServe();
 
@@ -21,7 +20,7 @@ test('opens on the Runs page with an empty state that says how to start', async 
   await expect(page.getByTestId('workspace-info')).toContainText('browser mode');
   // The token was moved from the address bar into an HttpOnly cookie.
   expect(page.url()).not.toContain('token=');
-  await page.screenshot({ path: path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs/images/runs-empty.png') });
+  await readmeShot(page, 'runs-empty.png');
   expect(errors).toEqual([]);
 });
 

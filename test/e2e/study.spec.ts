@@ -1,12 +1,10 @@
 // The CLM-detour study from the Runs page, one click, at the tiny scale: progress, then the results
 // (headline, region / score / transplant tables, figures) and the report, downloadable here.
-import path from 'node:path';
 import fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
 import { useServe } from './serve-fixture';
+import { readmeShot } from './readme-shots';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const served = useServe();
 
 test('one click runs the study and shows its results and report', async ({ page }) => {
@@ -24,7 +22,7 @@ test('one click runs the study and shows its results and report', async ({ page 
   await expect(page.getByTestId('run-row-status')).toHaveText(Array(6).fill('finished'));
   await results.getByRole('button', { name: /Show the \d+ figures/ }).click();
   await expect(results.locator('figure svg').first()).toBeVisible();
-  await page.screenshot({ path: path.join(root, 'docs/images/study-panel.png'), fullPage: true });
+  await readmeShot(page, 'study-panel.png', { fullPage: true });
   const [dl] = await Promise.all([page.waitForEvent('download'), results.getByRole('link', { name: 'PDF' }).click()]);
   const pdf = fs.readFileSync((await dl.path())!);
   expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');

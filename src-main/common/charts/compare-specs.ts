@@ -76,19 +76,19 @@ export function divergenceSpec(r: CompareResult, o: { frozen?: { name: string; l
     {
       name: o.names ? `${o.names[0]} vs ${o.names[1]}` : 'A vs B',
       x: main.x, y: main.y,
-      ...(mainBand ? { lower: mainBand.map((b) => b?.lo ?? null), upper: mainBand.map((b) => b?.hi ?? null) } : {}),
+      ...(mainBand ? { lower: mainBand.map((b) => b?.lo ?? null), upper: mainBand.map((b) => b?.hi ?? null), bandLabel: `${Math.round((r.bootstrap?.level ?? 0.95) * 100)}% bootstrap CI` } : {}),
     },
   ];
   if (r.controlDivergence) {
     const c = transformerPart(r.layers, r.controlDivergence);
     const cBand = band((b) => b.controlDivergence);
-    series.push({ name: 'seed noise (control pair)', x: c.x, y: c.y, dashed: true, ...(cBand ? { lower: cBand.map((b) => b?.lo ?? null), upper: cBand.map((b) => b?.hi ?? null) } : {}) });
+    series.push({ name: 'seed noise (control pair)', x: c.x, y: c.y, dashed: true, ...(cBand ? { lower: cBand.map((b) => b?.lo ?? null), upper: cBand.map((b) => b?.hi ?? null), bandLabel: 'seed noise: bootstrap CI' } : {}) });
   }
   return {
     version: 1,
     kind: 'lines',
     data: {
-      series, xLabel: 'layer', yLabel: `divergence 1 − ${r.measure === 'debiased' ? 'debiased ' : ''}CKA`, integerX: true,
+      series, xLabel: 'layer', yLabel: `divergence 1 − ${r.measure === 'debiased' ? 'debiased ' : ''}CKA`, integerX: true, yBounds: [0, 1],
       regions: layerRegions(L), frozen: o.frozen?.filter((f) => f.layers.length > 0),
     },
     options: { size: 'acl-column', aspect: 0.8 },
@@ -117,7 +117,7 @@ export function trajectorySpec(t: TrajectoryResult): FigureSpecInput | null {
   return {
     version: 1,
     kind: 'lines',
-    data: { series, xLabel: 'step', yLabel: 'divergence from the reference', integerX: false },
+    data: { series, xLabel: 'step', yLabel: 'divergence from the reference', integerX: false, yBounds: [0, 1] },
     options: { size: 'acl-column', aspect: 0.7 },
   };
 }
@@ -131,10 +131,19 @@ export function probeSpec(results: { name: string; result: ProbeResult }[], labe
   });
   if (series.length === 0) return null;
   const L = Math.max(...results[0].result.layers);
+  // The floor every accuracy must be read against: always answering the most frequent class.
+  const majority = metric === 'accuracy' ? results.map((r) => r.result.tasks.find((t) => t.labelSet === labelSet)?.report.majority).find((m) => m) : undefined;
+  if (majority) {
+    const xs = series.flatMap((s) => s.x);
+    series.push({ name: `majority class (“${majority.label}”, ${(100 * majority.accuracy).toFixed(0)}%)`, x: [Math.min(...xs), Math.max(...xs)], y: [majority.accuracy, majority.accuracy], dashed: true } as (typeof series)[number]);
+  }
   return {
     version: 1,
     kind: 'lines',
-    data: { series, xLabel: 'layer', yLabel: `${labelSet} probe ${metric === 'accuracy' ? 'accuracy' : 'selectivity (acc − control)'}`, integerX: true, regions: layerRegions(L) },
+    data: {
+      series, xLabel: 'layer', yLabel: `${labelSet} probe ${metric === 'accuracy' ? 'accuracy' : 'selectivity (acc − control)'}`, integerX: true, regions: layerRegions(L),
+      yBounds: metric === 'accuracy' ? [0, 1] : [-1, 1],
+    },
     options: { size: 'acl-column', aspect: 0.8 },
   };
 }
@@ -161,9 +170,19 @@ export function probeHeatmapSpec(results: { name: string; result: ProbeResult }[
       rowTicks: rows.map((r) => r.name),
       colTicks: layers.map(hiddenLabel),
       scale: metric === 'accuracy' ? 'viridis' : 'diverging',
-      valueLabel: metric,  // short: the rotated bar label must fit a heatmap a few rows high
+      valueLabel: metric,
+      bounds: metric === 'accuracy' ? [0, 1] : [-1, 1],
       square: false,
     },
-    options: { size: 'acl-column', aspect: Math.min(1, 0.25 + 0.12 * rows.length) },
+    // Full width, and a height that grows with the rows: a checkpoint × layer map of two rows in a
+    // column-wide square was a ~20 px strip beside its long checkpoint names.
+    options: { size: 'acl-full', aspect: Math.min(0.7, 0.14 + 0.05 * rows.length) },
   };
+}
+
+/** Several of the figures above as one multi-panel figure at full ACL width, labelled (a), (b), (c). */
+export function panelsSpec(panels: (FigureSpecInput | null)[], title?: string): FigureSpecInput | null {
+  const list = panels.filter((p): p is Exclude<FigureSpecInput, { kind: 'panels' }> => p !== null && p.kind !== 'panels');
+  if (list.length < 2) return null;
+  return { version: 1, kind: 'panels', data: { panels: list, columns: Math.min(3, list.length) }, options: { size: 'acl-full', title } };
 }

@@ -2,6 +2,7 @@
 // with currentColor, which svg-to-pdfkit resolves only from an explicit root colour).
 import { select, type Selection } from 'd3';
 import { figureSizePt, fontPt, type FigureOptions } from './spec';
+import { fitText } from './text-measure';
 
 export const FONT_FAMILY = "'DejaVu Sans', 'Helvetica Neue', Arial, sans-serif";
 
@@ -32,9 +33,17 @@ export function createFrame(doc: Document, o: FigureOptions): Frame {
     .attr('fill', 'black');
   svg.append('rect').attr('class', 'background').attr('width', round(width)).attr('height', round(height)).attr('fill', 'white');
   if (o.title) {
-    svg.append('text').attr('class', 'title').attr('x', round(width / 2)).attr('y', round(font * 1.2)).attr('text-anchor', 'middle').attr('font-weight', 'bold').text(o.title);
+    svg.append('text').attr('class', 'title').attr('x', round(width / 2)).attr('y', round(font * 1.2)).attr('text-anchor', 'middle').attr('font-weight', 'bold').text(fitText(o.title, font * 1.1, width - 4));
   }
   return { svg, width, height, font };
+}
+
+/** The smallest text a figure may hold: ACL asks for no text under 7 pt at print size. */
+export const MIN_TEXT_PT = 7;
+
+/** A secondary text size (ticks, legends, notes): `ratio` of the base font, never under 7 pt. */
+export function smallerFont(font: number, ratio: number): number {
+  return Math.max(MIN_TEXT_PT, font * ratio);
 }
 
 /** Space taken by the title at the top. */

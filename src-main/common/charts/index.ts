@@ -1,6 +1,7 @@
 // One entry point for every chart kind: the renderer and headless export both call renderFigure.
 import { renderHeatmap } from './heatmap';
 import { renderLines } from './lines';
+import { renderPanels } from './panels';
 import { figureSpecSchema, type FigureSpec, type FigureSpecInput } from './spec';
 
 export * from './spec';
@@ -17,5 +18,7 @@ export function renderFigure(doc: Document, spec: FigureSpec | FigureSpecInput):
       return renderHeatmap(doc, s);
     case 'lines':
       return renderLines(doc, s);
+    case 'panels':
+      return renderPanels(doc, s);
   }
 }

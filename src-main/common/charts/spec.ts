@@ -32,9 +32,11 @@ const heatmapData = z
     colTicks: z.array(z.string()).optional(),
     // viridis01: fixed to [0, 1] (CKA); viridis: over `domain` or the data's range; diverging: RdBu centred on 0
     scale: z.enum(['viridis01', 'viridis', 'diverging']).default('viridis01'),
-    domain: z.tuple([z.number(), z.number()]).optional(),
+    domain: z.tuple([z.number(), z.number()]).optional(),  // colour range (vmin, vmax); default: the data's
+    bounds: z.tuple([z.number(), z.number()]).optional(),  // the quantity's own range (accuracy: [0, 1]): never left
     valueLabel: z.string().default('CKA'),
     square: z.boolean().default(true),            // square cells (layer x layer); false: fill the plot area
+    cellValues: z.boolean().default(false),       // print each cell's value (when it fits at a readable size)
   })
   .strict();
 
@@ -46,6 +48,7 @@ const series = z
     lower: z.array(z.number().nullable()).optional(),  // shaded band (e.g. bootstrap CI or seed noise)
     upper: z.array(z.number().nullable()).optional(),
     dashed: z.boolean().optional(),
+    bandLabel: z.string().optional(),                  // legend entry of the band ("95% CI"); default "<name>: band"
   })
   .strict();
 
@@ -59,16 +62,27 @@ const linesData = z
     markers: z.array(z.object({ x: z.number(), label: z.string() }).strict()).optional(), // vertical lines (phase changes)
     frozen: z.array(z.object({ name: z.string(), layers: z.array(z.number().int()) }).strict()).optional(), // freeze masks on the layer axis
     yDomain: z.tuple([z.number(), z.number()]).optional(),
+    yBounds: z.tuple([z.number(), z.number()]).optional(), // the quantity's own range (accuracy, CKA: [0, 1]): never left
     integerX: z.boolean().default(false),
   })
   .strict();
 
-export const figureSpecSchema = z.discriminatedUnion('kind', [
+const singleSpec = z.discriminatedUnion('kind', [
   z.object({ version: z.literal(1), kind: z.literal('heatmap'), data: heatmapData, options }).strict(),
   z.object({ version: z.literal(1), kind: z.literal('lines'), data: linesData, options }).strict(),
 ]);
 
+// A multi-panel figure (e.g. divergence + ratio + L×L, labelled a / b / c) exported as one file: the
+// panels side by side in `columns` columns across the figure's width; each panel keeps its own aspect.
+const panelsData = z.object({ panels: z.array(singleSpec).min(1).max(9), columns: z.number().int().min(1).max(4).default(3) }).strict();
+
+export const figureSpecSchema = z.discriminatedUnion('kind', [
+  ...singleSpec.options,
+  z.object({ version: z.literal(1), kind: z.literal('panels'), data: panelsData, options }).strict(),
+]);
+
 export type FigureSpec = z.output<typeof figureSpecSchema>;
+export type PanelsSpec = Extract<FigureSpec, { kind: 'panels' }>;
 export type FigureSpecInput = z.input<typeof figureSpecSchema>;
 export type HeatmapSpec = Extract<FigureSpec, { kind: 'heatmap' }>;
 export type LinesSpec = Extract<FigureSpec, { kind: 'lines' }>;

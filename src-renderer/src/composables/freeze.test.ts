@@ -7,13 +7,17 @@ describe('freeze helpers of the form', () => {
   it('resolve presets with the runner\'s layer groups', () => {
     expect(resolveFreeze('low', 12).layers).toEqual([0, 1, 2, 3]);
     expect(resolveFreeze('deep', 22).layers).toEqual([15, 16, 17, 18, 19, 20, 21]);
-    expect(resolveFreeze('none', 4)).toEqual({ embeddings: false, layers: [], head: false, error: null });
+    expect(resolveFreeze('none', 4)).toEqual({ embeddings: false, layers: [], head: false, error: null, outOfRange: [] });
     expect(resolveFreeze({ embeddings: true, layers: ['mid', 11], head: false }, 12).layers).toEqual([4, 5, 6, 7, 11]);
     expect(groupOfLayer(12)).toEqual(['low', 'low', 'low', 'low', 'mid', 'mid', 'mid', 'mid', 'deep', 'deep', 'deep', 'deep']);
   });
 
-  it('report masks the model cannot have, in the runner\'s words', () => {
-    expect(resolveFreeze({ embeddings: false, layers: [7], head: false }, 4).error).toBe('layers[0]: layer 7 is out of range for a 4-layer model (0..3)');
+  it('report masks the model cannot have, every out-of-range layer listed, the rest still shown', () => {
+    expect(resolveFreeze({ embeddings: false, layers: [7], head: false }, 4).error).toBe('layer 7 is out of range for a 4-layer model (0..3)');
+    const r = resolveFreeze({ embeddings: true, layers: [9, 1, 7, 'deep', 12], head: false }, 4);
+    expect(r).toEqual({ embeddings: true, layers: [1, 3], head: false, outOfRange: [7, 9, 12], error: 'layers 7, 9 and 12 are out of range for a 4-layer model (0..3)' });
+    // clicking a flagged cell removes that layer from the mask
+    expect(withLayerToggled({ embeddings: false, layers: [0, 7], head: false }, 4, 7)).toBe('low');
     expect(resolveFreeze('middle', 4).error).toBe('unknown freeze preset "middle"');
   });
 

@@ -4,6 +4,7 @@
 import { freezeSpec, type FreezeConfig } from '../../../native-runner/protocol';
 import { FREEZE_PRESET_NAMES, LAYER_GROUP_NAMES, layerGroup, layerGroupBounds, type LayerGroupName } from '../../../native-runner/train/recipes';
 import type { FreezeInput } from '../../../src-main/common/sweep';
+import { outOfRangeLayers, outOfRangeMessage } from './plain-messages';
 
 export type FreezeChoice = (typeof FREEZE_PRESET_NAMES)[number] | 'custom';
 export const FREEZE_CHOICES: FreezeChoice[] = [...FREEZE_PRESET_NAMES, 'custom'];
@@ -14,7 +15,14 @@ export function choiceOf(f: FreezeInput | undefined): FreezeChoice {
   return 'custom';
 }
 
-export interface ResolvedFreeze { embeddings: boolean; layers: number[]; head: boolean; error: string | null }
+export interface ResolvedFreeze {
+  embeddings: boolean;
+  layers: number[];
+  head: boolean;
+  error: string | null;
+  /** Layers the mask names that the model lacks: the strip draws them as extra, flagged cells. */
+  outOfRange: number[];
+}
 
 /** The layers, embeddings and head a freeze input freezes in a model of `depth` layers. */
 export function resolveFreeze(f: FreezeInput | undefined, depth: number): ResolvedFreeze {
@@ -23,11 +31,15 @@ export function resolveFreeze(f: FreezeInput | undefined, depth: number): Resolv
     : typeof f === 'string' ? { embeddings: false, layers: [f as LayerGroupName], head: false }
     : (f as FreezeConfig);
   if (typeof f === 'string' && f !== 'none' && !(LAYER_GROUP_NAMES as readonly string[]).includes(f))
-    return { embeddings: false, layers: [], head: false, error: `unknown freeze preset "${f}"` };
+    return { embeddings: false, layers: [], head: false, error: `unknown freeze preset "${f}"`, outOfRange: [] };
+  const outOfRange = outOfRangeLayers(cfg, depth);
+  // The runner refuses the whole mask at its first bad layer; the strip shows the layers that do
+  // exist and lists every one that does not, so one edit fixes them all.
+  const inRange = { ...cfg, layers: cfg.layers.filter((l) => typeof l !== 'number' || (l >= 0 && l < depth)) };
   try {
-    return { ...freezeSpec(cfg, depth), error: null };
+    return { ...freezeSpec(inRange, depth), error: outOfRange.length ? outOfRangeMessage(outOfRange, depth) : null, outOfRange };
   } catch (e) {
-    return { embeddings: cfg.embeddings, layers: [], head: cfg.head, error: (e as Error).message };
+    return { embeddings: cfg.embeddings, layers: [], head: cfg.head, error: (e as Error).message, outOfRange };
   }
 }
 
@@ -46,7 +58,8 @@ export function normalizeFreeze(m: { embeddings: boolean; layers: number[]; head
 
 export function withLayerToggled(f: FreezeInput | undefined, depth: number, layer: number): FreezeInput {
   const r = resolveFreeze(f, depth);
-  const layers = r.layers.includes(layer) ? r.layers.filter((l) => l !== layer) : [...r.layers, layer];
+  const all = [...r.layers, ...r.outOfRange];
+  const layers = all.includes(layer) ? all.filter((l) => l !== layer) : [...all, layer];
   return normalizeFreeze({ ...r, layers }, depth);
 }
 

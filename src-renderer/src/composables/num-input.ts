@@ -12,3 +12,13 @@ export function setNumber(obj: Record<string, unknown>, key: string, e: Event): 
   if (v === undefined) delete obj[key];
   else obj[key] = v;
 }
+
+/**
+ * For fields the runner would otherwise fill with a default (Peak LR, mask rate, warmup…): an empty
+ * box stores null, which the schema refuses ("required: enter a number"), instead of silently
+ * training with the default the user just deleted.
+ */
+export function setRequiredNumber(obj: Record<string, unknown>, key: string, e: Event): void {
+  const v = numberFrom(e);
+  obj[key] = v === undefined ? null : v;
+}

@@ -3,6 +3,7 @@
 import { parseRunConfig, RunConfigError, type ModelFacts, type RunConfig } from '../../../native-runner/protocol';
 import { issueField, type SweepRun, type SweepSpec } from '../../../src-main/common/sweep';
 import type { FieldErrors } from './field-errors';
+import { outOfRangeLayers, outOfRangeMessage, plainMessage } from './plain-messages';
 
 export interface ClientCheck { run: SweepRun; parsed: RunConfig | null; issues: string[] }
 /** One message at one field, with the runs it comes from (empty for sweep-level problems). */
@@ -12,9 +13,22 @@ export function clientCheck(run: SweepRun, facts: ModelFacts | null): ClientChec
   try {
     return { run, parsed: parseRunConfig(run.config, { model: facts ?? undefined }), issues: [] };
   } catch (e) {
-    if (e instanceof RunConfigError) return { run, parsed: null, issues: e.issues };
+    if (e instanceof RunConfigError) return { run, parsed: null, issues: e.issues.map((i) => allOutOfRange(run, i)) };
     return { run, parsed: null, issues: [`(root): ${(e as Error).message}`] };
   }
+}
+
+/**
+ * The runner stops at the first out-of-range layer of a freeze mask; the form lists them all, so one
+ * round of fixing is enough: "phases[0].freeze: layers 7 and 9 are out of range …".
+ */
+function allOutOfRange(run: SweepRun, issue: string): string {
+  const m = /^(phases\[(\d+)\]\.freeze): layers\[\d+\]: layer -?\d+ is out of range for a (\d+)-layer model/.exec(issue);
+  if (!m) return issue;
+  const phase = (run.config.phases as { freeze?: unknown }[])[Number(m[2])];
+  const depth = Number(m[3]);
+  const bad = outOfRangeLayers(phase?.freeze, depth);
+  return bad.length ? `${m[1]}: ${outOfRangeMessage(bad, depth)}` : issue;
 }
 
 /** Seed, sweep and per-run issues, deduplicated by (field, message), in that order. */
@@ -33,7 +47,7 @@ export function collectIssues(spec: SweepSpec, seedError: string | null, sweepPr
   }
   for (const c of runs) for (const i of c.issues) {
     const f = issueField(spec, c.run, i);
-    add(f.key, f.message, c.run.name);
+    add(f.key, plainMessage(f.message), c.run.name);
   }
   return [...byKey.values()];
 }

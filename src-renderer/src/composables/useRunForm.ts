@@ -5,7 +5,7 @@ import { computed, ref, watch } from 'vue';
 import { api } from '../api';
 import type { DemoAssets } from '../../../src-main/common/types';
 import {
-  formatSeeds, parseSeeds, recipePhases, sweepFromFile, sweepToFile, SweepError, type SweepSpec,
+  formatSeeds, parseSeeds, recipePhases, refollowBudget, sweepFromFile, sweepToFile, SweepError, type SweepSpec,
 } from '../../../src-main/common/sweep';
 import { MODEL_PRESETS, type ModelPresetName } from '../../../native-runner/model/config';
 import type { ModelFacts } from '../../../native-runner/protocol';
@@ -26,7 +26,7 @@ export function defaultSpec(demo: DemoAssets | null): SweepSpec {
   if (probe) base.probe_set = { path: probe.path };
   Object.assign(base, { seq_len: 128, batch_size: 16, device: 'cpu', threads: 2, checkpoint_every: 0 });
   const perStep = 128 * 16;
-  return { base, recipes: [{ name: 'mlm-baseline', phases: recipePhases('mlm-baseline', DEFAULT_BUDGET, perStep) }], freezes: [], seeds: [1] };
+  return { base, budget: DEFAULT_BUDGET, recipes: [{ name: 'mlm-baseline', from: 'mlm-baseline', phases: recipePhases('mlm-baseline', DEFAULT_BUDGET, perStep) }], freezes: [], seeds: [1] };
 }
 
 export function useRunForm() {
@@ -70,11 +70,25 @@ export function useRunForm() {
     return Number.isFinite(b * t) && b * t > 0 ? b * t : 1;
   });
 
+  // Recipes filled from n follow n (and B·T, which sets their warmup) until their phases are edited.
+  // `followed` is the last valid (n, B·T): an n cleared while typing does not break the link.
+  let followed: { spec: SweepSpec; budget: number; tokensPerStep: number } | null = null;
+  watch(() => [spec.value, spec.value.budget, tokensPerStep.value] as const, ([s, n, t]) => {
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) return;
+    // A new spec (loaded, or the demo defaults) brings its own n: nothing to follow then.
+    if (followed && followed.spec === s) refollowBudget(s, followed, { budget: n, tokensPerStep: t });
+    followed = { spec: s, budget: n, tokensPerStep: t };
+  }, { flush: 'sync', immediate: true });
+
   function setModel(kind: ModelKind, value?: string): void {
     const base = spec.value.base;
     if (kind === 'preset') {
       base.model = (value as ModelPresetName) ?? 'tiny';
       delete base.init_from;
+      // A preset picked must be launchable as it stands: "tiny" holds 64 positions, the form's default
+      // sequence length is 128, so shorten T to what the model can hold (the recipes follow B·T).
+      const maxPos = MODEL_PRESETS[base.model as ModelPresetName]?.max_position_embeddings;
+      if (maxPos && Number(base.seq_len) > maxPos) base.seq_len = maxPos;
     } else {
       const dir = kind === 'demo' ? demo.value?.baseModel ?? '' : value ?? '';
       base.model = { hf_dir: dir };
@@ -84,6 +98,20 @@ export function useRunForm() {
 
   function saveText(): string {
     return sweepToFile(spec.value);
+  }
+
+  /** Fill the form from a run's config (Clone into form / edit & relaunch): a sweep of that one run. */
+  function loadConfig(config: unknown, source: string): void {
+    try {
+      const s = sweepFromFile(JSON.stringify(config), source);
+      // A sweep's run is named "recipe · … · seed S": the seed is added again at expansion.
+      s.recipes[0].name = s.recipes[0].name.replace(new RegExp(` · seed ${s.seeds[0]}$`), '');
+      spec.value = s;
+      seedsText.value = formatSeeds(s.seeds);
+      loadError.value = null;
+    } catch (e) {
+      loadError.value = e instanceof SweepError ? e.issues.join('\n') : `${source}: ${(e as Error).message}`;
+    }
   }
 
   async function load(file: File): Promise<void> {
@@ -97,5 +125,5 @@ export function useRunForm() {
     }
   }
 
-  return { demo, demoError, spec, seedsText, seedError, hfDepth, modelKind, facts, depth, tokensPerStep, setModel, saveText, load, loadError };
+  return { demo, demoError, spec, seedsText, seedError, hfDepth, modelKind, facts, depth, tokensPerStep, setModel, saveText, load, loadConfig, loadError };
 }

@@ -3,6 +3,7 @@
 import { onBeforeUnmount, ref, watch, type Ref } from 'vue';
 import { api } from '../api';
 import type { LogLine, MetricSeries, RunDetail, RunEvent } from '../../../src-main/common/types';
+import { mergeLive } from './merge-live';
 
 const MAX_POINTS = 1500;
 
@@ -19,7 +20,8 @@ export function useRunLive(runId: Ref<number>) {
     try {
       const [r, m, l] = await Promise.all([api.getRun({ id }), api.runMetrics({ id, maxPoints: MAX_POINTS }), api.runLog({ id, tail: 300 })]);
       run.value = r;
-      metrics.value = m;
+      // Points that came live after the database's last step stay: no point vanishes on a reload.
+      metrics.value = mergeLive(m, metrics.value); // (a new run id starts from {}: see the watch below)
       log.value = l;
       error.value = null;
     } catch (e) {
