@@ -12,6 +12,7 @@ import type { ModernBertConfig } from '../model/config';
 import { canonicalJson } from '../protocol';
 import type { TrainState } from '../train/step-api';
 import type { RngState } from '../util/rng';
+import { parseJsonText } from '../data/json-text';
 import { TEMP_PREFIX, writeDirAtomic, writeFileSynced } from './atomic-dir';
 import { modelConfigJson, readModelConfig } from './hf-config';
 import { checkParams, DECODER_WEIGHT, expectedParamShapes } from './hf-params';
@@ -78,8 +79,7 @@ function readModelTensors(dir: string): Map<string, LoadedTensor> {
   if (existsSync(single)) return readSafetensors(single).tensors;
   if (existsSync(index)) {
     // sharded HF checkpoint: {"weight_map": {name: shard file}}
-    let map: Record<string, string>;
-    try { map = JSON.parse(readFileSync(index, 'utf8')).weight_map; } catch (e) { throw new Error(`${index}: not valid JSON (${(e as Error).message})`); }
+    const map = (parseJsonText(readFileSync(index, 'utf8'), index) as { weight_map?: Record<string, string> } | null)?.weight_map;
     if (!map || typeof map !== 'object') throw new Error(`${index}: no weight_map`);
     const out = new Map<string, LoadedTensor>();
     for (const shard of new Set(Object.values(map))) for (const [k, v] of readSafetensors(join(dir, shard)).tensors) out.set(k, v);
@@ -93,8 +93,9 @@ function readModelTensors(dir: string): Map<string, LoadedTensor> {
 export function readCheckpoint(dir: string, expect?: ModernBertConfig): { config: ModernBertConfig; state: TrainState; trainer: TrainerState } {
   const { config, params } = loadModelDir(dir, expect);
   const tsFile = join(dir, 'trainer_state.json');
-  let trainer: TrainerState;
-  try { trainer = JSON.parse(readFileSync(tsFile, 'utf8')); } catch (e) { throw new Error(`${tsFile}: cannot read (${(e as Error).message})`); }
+  let text: string;
+  try { text = readFileSync(tsFile, 'utf8'); } catch (e) { throw new Error(`${tsFile}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`); }
+  const trainer = parseJsonText(text, tsFile) as TrainerState;
   if (trainer.format !== TRAINER_STATE_FORMAT) throw new Error(`${tsFile}: format ${JSON.stringify(trainer.format)}, expected ${TRAINER_STATE_FORMAT}`);
   const opt = readSafetensors(join(dir, 'optimizer.safetensors'));
   const expAvg = new Map<string, Float32Array>(), expAvgSq = new Map<string, Float32Array>();

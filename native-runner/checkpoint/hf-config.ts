@@ -3,6 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseJsonText } from '../data/json-text';
 import { HF_DEFAULTS, type ModernBertConfig } from '../model/config';
 
 const REQUIRED_INTS = ['vocab_size', 'hidden_size', 'intermediate_size', 'num_hidden_layers', 'num_attention_heads', 'max_position_embeddings'] as const;
@@ -12,7 +13,7 @@ export function readModelConfig(dir: string): ModernBertConfig {
   let text: string;
   try { text = readFileSync(file, 'utf8'); } catch (e) { throw new Error(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); a model directory needs config.json`); }
   let raw: Record<string, unknown>;
-  try { raw = JSON.parse(text); } catch (e) { throw new Error(`${file}: not valid JSON (${(e as Error).message})`); }
+  raw = parseJsonText(text, file) as Record<string, unknown>;
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new Error(`${file}: expected a JSON object`);
   if (raw.model_type !== 'modernbert') {
     const arch = Array.isArray(raw.architectures) ? ` (architectures: ${raw.architectures.join(', ')})` : '';
