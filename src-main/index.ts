@@ -1,6 +1,6 @@
 // Electron main process: lifecycle, the hardened window, and wiring of the services to IPC.
 // Everything else (store, services, analyses) lives in modules that also run under plain Node.
-import { app, BrowserWindow, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, session, shell } from 'electron';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openWorkspaceDb, type Db } from './store/db';
@@ -11,6 +11,8 @@ import { RunQueue } from './runs/queue';
 import { AnalysisHost } from './analysis/host';
 import { APP_NAME } from './workspace';
 import { isAllowedNavigation, isAllowedRequest, secureWebPreferences } from './window-policy';
+import { claimSingleInstance } from './single-instance';
+import { acquireWorkspaceLock, type WorkspaceLock } from './workspace-lock';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -22,6 +24,9 @@ function argValue(flag: string): string | undefined {
 }
 
 app.setName(APP_NAME);
+let mainWindow: BrowserWindow | null = null;
+const firstInstance = claimSingleInstance(app, () => mainWindow);
+let workspaceLock: WorkspaceLock | null = null;
 let db: Db | null = null;
 let queue: RunQueue | null = null;
 let analysisHost: AnalysisHost | null = null;
@@ -54,10 +59,19 @@ app.on('web-contents-created', (_e, contents) => {
 });
 
 app.whenReady().then(() => {
+  if (!firstInstance) return;
   session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
   const devUrl = app.isPackaged ? undefined : process.env.ELECTRON_RENDERER_URL;
   session.defaultSession.webRequest.onBeforeRequest((details, cb) => cb({ cancel: !isAllowedRequest(details.url, devUrl) }));
   const workspaceDir = path.resolve(argValue('--workspace') ?? app.getPath('userData'));
+  try {
+    // Another process (serve, a desktop app on --workspace, a study) may already own this workspace.
+    workspaceLock = acquireWorkspaceLock(workspaceDir, { purpose: 'the desktop app' });
+  } catch (e) {
+    dialog.showErrorBox(APP_NAME, (e as Error).message);
+    app.quit();
+    return;
+  }
   db = openWorkspaceDb(workspaceDir, { nativeBinding: process.env.WORKBENCH_SQLITE_BINDING || undefined });
   const events = new RunEventBus();
   queue = new RunQueue(db, events, { workspaceDir });
@@ -65,9 +79,9 @@ app.whenReady().then(() => {
   // ORT's session.run blocks its thread: analyses run in a child so this process keeps answering the window.
   analysisHost = new AnalysisHost(workspaceDir);
   registerIpcHandlers(createServices({ db, workspaceDir, mode: 'desktop', events, queue, analysisHost }), events);
-  createWindow();
+  mainWindow = createWindow();
   app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) createWindow();
+    if (BrowserWindow.getAllWindows().length === 0) mainWindow = createWindow();
   });
 });
 
@@ -80,6 +94,7 @@ app.on('will-quit', (event) => {
   if (quitting || (!queue && !analysisHost)) {
     db?.close();
     db = null;
+    workspaceLock?.release();
     return;
   }
   // Let running runs write a checkpoint and stop, and the analysis host close its connection, before

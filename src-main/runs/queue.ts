@@ -18,6 +18,8 @@ import type { RunEventBus } from '../events';
 import type { RunStatus } from '../common/types';
 import { RunIngest } from './ingest';
 import { spawnRunner, type RunnerSpawner } from './runner-process';
+import { clearRunnerPid, liveRunner, writeRunnerPid } from './runner-pid';
+import { ConflictError } from '../errors';
 
 const CONCURRENCY_KEY = 'queue.concurrency';
 
@@ -117,14 +119,32 @@ export class RunQueue {
     const run = getRun(this.db, id);
     if (!run) throw new Error(`no run with id ${id}`);
     if (!['interrupted', 'failed', 'cancelled'].includes(run.status)) throw new Error(`run ${id} is ${run.status}; only interrupted, failed or cancelled runs can be resumed`);
+    const orphan = liveRunner(run.outDir);
+    if (orphan) throw new ConflictError(`run ${id}: its previous runner (pid ${orphan.pid} on ${orphan.host}) is still running; resume once it has stopped`);
     this.setStatus(id, 'queued', null);
     this.pump();
   }
 
-  /** At start-up: runs left 'running' by a crash or a quit are interrupted (resumable). */
+  /**
+   * At start-up: runs left 'running' by a crash or a quit are interrupted (resumable). A runner that
+   * outlived the workbench that started it (kill -9) is asked to checkpoint and stop; the run can be
+   * resumed once it has, never while it still writes into its folder.
+   */
   recover(): number[] {
     const stale = runsWithStatus(this.db, 'running').filter((r) => !this.active.has(r.id));
-    for (const r of stale) this.setStatus(r.id, 'interrupted', 'the workbench stopped while this run was training; resume it to continue from its last checkpoint');
+    for (const r of stale) {
+      const orphan = liveRunner(getRun(this.db, r.id)?.outDir ?? null);
+      if (orphan && orphan.host === os.hostname()) {
+        try {
+          process.kill(orphan.pid, 'SIGTERM');
+        } catch {
+          /* it exited meanwhile */
+        }
+      }
+      this.setStatus(r.id, 'interrupted', orphan
+        ? `the workbench stopped while this run was training; its runner (pid ${orphan.pid} on ${orphan.host}) was still running and has been asked to checkpoint and stop; resume it once it has`
+        : 'the workbench stopped while this run was training; resume it to continue from its last checkpoint');
+    }
     this.pump();
     return stale.map((r) => r.id);
   }
@@ -137,6 +157,7 @@ export class RunQueue {
   /** Stop every active run (each writes a checkpoint) and start no more. */
   async close(): Promise<void> {
     this.closed = true;
+    if (this.repumpTimer) clearTimeout(this.repumpTimer);
     for (const a of this.active.values()) a.child.kill('SIGTERM');
     await this.idle();
   }
@@ -151,8 +172,24 @@ export class RunQueue {
     const queued = runsWithStatus(this.db, 'queued');
     for (const r of queued) {
       if (this.active.size >= this.concurrency) break;
-      if (!this.active.has(r.id)) this.start(r.id);
+      if (this.active.has(r.id)) continue;
+      // Never two runners in one run folder: wait for a still-running previous runner to exit.
+      if (liveRunner(getRun(this.db, r.id)?.outDir ?? null)) {
+        this.repumpSoon();
+        continue;
+      }
+      this.start(r.id);
     }
+  }
+
+  private repumpTimer: NodeJS.Timeout | null = null;
+  private repumpSoon(): void {
+    if (this.repumpTimer) return;
+    this.repumpTimer = setTimeout(() => {
+      this.repumpTimer = null;
+      this.pump();
+    }, 1000);
+    this.repumpTimer.unref();
   }
 
   private start(id: number): void {
@@ -162,6 +199,7 @@ export class RunQueue {
     const args = ['train', '--config', path.join(outDir, 'run.json'), '--out', outDir, '--json', ...(hasCheckpoints ? ['--resume'] : []),
       '--max-threads', String(threadShare(this.concurrency))];
     const child = (this.opts.spawner ?? spawnRunner)(args);
+    if (child.pid !== undefined) writeRunnerPid(outDir, child.pid);
     this.setStatus(id, 'running', null);
     const ingest = new RunIngest(this.db, this.events, id);
     const logFile = fs.createWriteStream(path.join(outDir, 'runner.log'), { flags: 'a' });
@@ -193,6 +231,7 @@ export class RunQueue {
         clearInterval(flusher);
         ingest.flush();
         logFile.end();
+        clearRunnerPid(outDir, child.pid);
         this.active.delete(id);
         this.setStatus(id, ...this.outcomeStatus(ingest, entry, exit.code, exit.signal, stderrTail));
         resolve();

@@ -1,6 +1,7 @@
 // Browser mode: the typed API over HTTP (POST /api/<method>) and run events over a WebSocket
 // (/events), plus the built renderer as static files. Every request must carry the access token.
 import http from 'node:http';
+import https from 'node:https';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -20,6 +21,7 @@ export interface ServeOptions {
   token: string;
   host?: string;         // default 127.0.0.1
   port?: number;         // default 0: any free port
+  tls?: { cert: Buffer; key: Buffer }; // serve HTTPS (for a workbench reachable from other machines)
   allowHosts?: string[]; // further names the browser may use for this server (Host / Origin checks)
   log?: (message: string) => void; // where caught errors go (default: stderr)
 }
@@ -180,14 +182,15 @@ export function startServer(opts: ServeOptions): Promise<RunningServer> {
   wss.on('error', (err) => logError(opts, 'WebSocket server', err));
   // Filled in once listen() has picked the port.
   let allowed = new Set<string>();
-  const server = http.createServer((req, res) => {
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
     // One catch-all per request: whatever throws, this request gets a 500 and the server goes on.
     try {
       handleRequest(req, res);
     } catch (err) {
       failRequest(res, 'request', err);
     }
-  });
+  };
+  const server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, onRequest) : http.createServer(onRequest);
   const failRequest = (res: http.ServerResponse, where: string, err: unknown) => {
     logError(opts, where, err);
     if (!res.headersSent) sendError(res, 'InternalError', 'the server failed on this request (details in its log)');
@@ -270,7 +273,7 @@ export function startServer(opts: ServeOptions): Promise<RunningServer> {
       allowed = allowedHostHeaders(host, port, opts.allowHosts);
       const shownHost = host.includes(':') ? `[${host}]` : host;
       resolve({
-        url: `http://${shownHost}:${port}/?token=${opts.token}`,
+        url: `${opts.tls ? 'https' : 'http'}://${shownHost}:${port}/?token=${opts.token}`,
         port,
         close: () =>
           new Promise<void>((done) => {
