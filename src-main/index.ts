@@ -12,6 +12,7 @@ import { AnalysisHost } from './analysis/host';
 import { APP_NAME } from './workspace';
 import { isAllowedNavigation, isAllowedRequest, secureWebPreferences } from './window-policy';
 import { claimSingleInstance } from './single-instance';
+import { MAIN_BUSY_TIMEOUT_MS } from './store/busy';
 import { acquireWorkspaceLock, type WorkspaceLock } from './workspace-lock';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -72,7 +73,7 @@ app.whenReady().then(() => {
     app.quit();
     return;
   }
-  db = openWorkspaceDb(workspaceDir, { nativeBinding: process.env.WORKBENCH_SQLITE_BINDING || undefined });
+  db = openWorkspaceDb(workspaceDir, { nativeBinding: process.env.WORKBENCH_SQLITE_BINDING || undefined, busyTimeoutMs: MAIN_BUSY_TIMEOUT_MS });
   const events = new RunEventBus();
   queue = new RunQueue(db, events, { workspaceDir });
   queue.recover();

@@ -20,6 +20,7 @@ import { RunIngest } from './ingest';
 import { spawnRunner, type RunnerSpawner } from './runner-process';
 import { clearRunnerPid, liveRunner, writeRunnerPid } from './runner-pid';
 import { ConflictError } from '../errors';
+import { isBusyError } from '../store/busy';
 
 const CONCURRENCY_KEY = 'queue.concurrency';
 
@@ -169,6 +170,16 @@ export class RunQueue {
 
   private pump(): void {
     if (this.closed) return;
+    // pump() runs from timers and process-exit handlers: nothing may escape it.
+    try {
+      this.pumpNow();
+    } catch (e) {
+      if (isBusyError(e)) this.repumpSoon();
+      else process.stderr.write(`run queue: ${(e as Error).stack ?? String(e)}\n`);
+    }
+  }
+
+  private pumpNow(): void {
     const queued = runsWithStatus(this.db, 'queued');
     for (const r of queued) {
       if (this.active.size >= this.concurrency) break;
@@ -204,7 +215,30 @@ export class RunQueue {
     const ingest = new RunIngest(this.db, this.events, id);
     const logFile = fs.createWriteStream(path.join(outDir, 'runner.log'), { flags: 'a' });
     let stderrTail = '';
-    const flusher = setInterval(() => ingest.flush(), this.opts.flushIntervalMs ?? 1000);
+    const flushMs = this.opts.flushIntervalMs ?? 1000;
+    // The periodic flush runs in a timer: an exception there would end the whole process. A busy
+    // workspace (another connection holds the write lock) keeps the rows buffered and backs off.
+    let skipTicks = 0;
+    let backoff = 0;
+    let warnedBusy = false;
+    const flushTick = () => {
+      if (skipTicks > 0) return void skipTicks--;
+      try {
+        if (ingest.tryFlush()) {
+          backoff = 0;
+          if (warnedBusy) this.events.emit({ type: 'run-log', runId: id, level: 'info', message: 'workspace no longer busy: buffered metrics written' });
+          warnedBusy = false;
+          return;
+        }
+        backoff = Math.min(Math.max(1, backoff * 2), 8);
+        skipTicks = backoff - 1;
+        if (!warnedBusy) this.events.emit({ type: 'run-log', runId: id, level: 'warning', message: 'workspace busy: another process holds the database write lock; metrics are kept and written when it is free' });
+        warnedBusy = true;
+      } catch (e) {
+        this.events.emit({ type: 'run-log', runId: id, level: 'error', message: `could not record an event: ${(e as Error).message}` });
+      }
+    };
+    const flusher = setInterval(flushTick, flushMs);
     const lines = readline.createInterface({ input: child.stdout! });
     lines.on('line', (l) => {
       logFile.write(l + '\n');
@@ -229,13 +263,31 @@ export class RunQueue {
         if (settled || !exit || !stdoutClosed) return;
         settled = true;
         clearInterval(flusher);
-        ingest.flush();
         logFile.end();
         clearRunnerPid(outDir, child.pid);
-        this.active.delete(id);
-        this.setStatus(id, ...this.outcomeStatus(ingest, entry, exit.code, exit.signal, stderrTail));
-        resolve();
-        this.pump();
+        const { code, signal } = exit;
+        // The last events and the final status must reach the database even if it is busy right
+        // now: retry with back-off (for up to ~10 minutes) instead of throwing out of this handler.
+        let delay = 50;
+        let waited = 0;
+        const finish = () => {
+          try {
+            if (!ingest.tryFlush()) throw Object.assign(new Error('workspace busy'), { code: 'SQLITE_BUSY' });
+            this.setStatus(id, ...this.outcomeStatus(ingest, entry, code, signal, stderrTail));
+          } catch (e) {
+            if (isBusyError(e) && waited < 600_000) {
+              setTimeout(finish, delay);
+              waited += delay;
+              delay = Math.min(delay * 2, 5000);
+              return;
+            }
+            this.events.emit({ type: 'run-log', runId: id, level: 'error', message: `could not record the end of the run: ${(e as Error).message}` });
+          }
+          this.active.delete(id);
+          resolve();
+          this.pump();
+        };
+        finish();
       };
       lines.on('close', () => {
         stdoutClosed = true;

@@ -20,6 +20,7 @@ import { figuresDir } from '../figures/library';
 import { startServer } from './server';
 import { acquireWorkspaceLock, WorkspaceLockedError, type WorkspaceLock } from '../workspace-lock';
 import { installLastResortHandlers } from './last-resort';
+import { MAIN_BUSY_TIMEOUT_MS } from '../store/busy';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -75,7 +76,7 @@ async function main(): Promise<void> {
     throw e;
   }
   installLastResortHandlers((m) => process.stderr.write(m + '\n'));
-  const db = openWorkspaceDb(workspaceDir);
+  const db = openWorkspaceDb(workspaceDir, { busyTimeoutMs: MAIN_BUSY_TIMEOUT_MS });
   const events = new RunEventBus();
   const queue = new RunQueue(db, events, { workspaceDir });
   // ORT's session.run blocks its thread: analyses run in a child so the HTTP + WebSocket server keeps answering.

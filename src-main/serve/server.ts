@@ -34,7 +34,7 @@ export interface RunningServer {
 
 const MAX_BODY = 1 << 20;
 
-const STATUS_OF: Record<string, number> = { ValidationError: 400, Unauthorized: 401, Forbidden: 403, MisdirectedRequest: 421, NotFoundError: 404, ConflictError: 409, UnknownMethodError: 404, PayloadTooLarge: 413, UnsupportedMediaType: 415 };
+const STATUS_OF: Record<string, number> = { ValidationError: 400, Unauthorized: 401, Forbidden: 403, MisdirectedRequest: 421, WorkspaceBusy: 503, NotFoundError: 404, ConflictError: 409, UnknownMethodError: 404, PayloadTooLarge: 413, UnsupportedMediaType: 415 };
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
