@@ -137,6 +137,15 @@ export const RunConfigSchema = z.strictObject({
   recipe: RecipeSchema.optional(),           // alternative to phases: a paper recipe preset
   optimizer: OptimizerSchema.default(OptimizerSchema.parse({})),
   probe_set: ProbeSetSchema.optional(),      // log pooled activations of these texts at every checkpoint
+  // Stop (or warn) when the loss blows up while staying finite (train/divergence.ts). Optional with no
+  // default in the parsed config, so configs written before it keep their config_hash (exact resume);
+  // absent = on, with the defaults below; false = off.
+  divergence: z.union([z.literal(false), z.strictObject({
+    factor: z.number().gt(1, { error: 'must be > 1' }).default(4),          // loss above factor x running median …
+    patience: int(1, '>= 1').default(10),                                  // … for this many steps in a row
+    window: int(5, '>= 5').default(50),                                    // losses in the running median
+    action: z.enum(['stop', 'warn']).default('stop'),                      // end the run as diverged, or only warn
+  })]).optional(),
 });
 
 export type RunConfigInput = z.input<typeof RunConfigSchema>;

@@ -13,6 +13,7 @@ import { canonicalJson } from '../protocol';
 import type { TrainState } from '../train/step-api';
 import type { RngState } from '../util/rng';
 import { parseJsonText } from '../data/json-text';
+import { assertFiniteTensors } from './finite';
 import { TEMP_PREFIX, writeDirAtomic, writeFileSynced } from './atomic-dir';
 import { modelConfigJson, readModelConfig } from './hf-config';
 import { checkParams, DECODER_WEIGHT, expectedParamShapes } from './hf-params';
@@ -54,6 +55,9 @@ export function writeCheckpoint(dir: string, c: { modelConfig: ModernBertConfig;
     if (m) moments.set(`exp_avg.${name}`, { shape, data: m });
     if (v) moments.set(`exp_avg_sq.${name}`, { shape, data: v });
   }
+  // Never write a checkpoint that cannot be resumed from or analysed (issue 12: NaN weights and moments
+  // were saved and registered one step before the run was marked diverged).
+  assertFiniteTensors(`checkpoint ${dir} not written`, [...[...model].map(([k, t]) => [k, t.data] as [string, Float32Array]), ...[...moments].map(([k, t]) => [k, t.data] as [string, Float32Array])]);
   writeDirAtomic(dir, (tmp) => {
     writeSafetensors(join(tmp, 'model.safetensors'), model);
     writeSafetensors(join(tmp, 'optimizer.safetensors'), moments, { adam_step: String(c.state.adamStep) });
@@ -71,7 +75,11 @@ export function loadModelDir(dir: string, expect?: ModernBertConfig): { config: 
     if (diff.length) throw new Error(`${join(dir, 'config.json')}: ${diff.map((k) => `${k} ${config[k]} != ${expect[k]}`).join(', ')} (the run's model)`);
   }
   const tensors = readModelTensors(dir);
-  return { config, params: checkParams(dir, config, tensors) };
+  const params = checkParams(dir, config, tensors);
+  // NaN / Infinity weights load "fine" and then give NaN activations and CKA errors naming nothing:
+  // refuse them here, where the directory and the tensor can still be named (import, init_from, analyze).
+  assertFiniteTensors(`${dir}: weights are not usable`, params);
+  return { config, params };
 }
 
 function readModelTensors(dir: string): Map<string, LoadedTensor> {
