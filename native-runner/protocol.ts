@@ -82,6 +82,7 @@ export interface DataConfig {
   held_out: string[];               // probe / evaluation texts, never trained on
   format?: string;                  // reserved for the data pipeline (txt | jsonl ...)
   cache_dir?: string;               // token shard cache (default OUT/data-cache)
+  cache_dir_outside_workspace?: true; // the user's explicit choice of a cache_dir outside the workspace (checked by the queue)
   txt_mode?: 'paragraph' | 'line';  // how .txt files split into documents (default paragraph)
   json_field?: string;              // text field of .jsonl files (default "text")
   held_out_fraction?: number;       // fraction of documents (by text hash) never trained on (default 0)
@@ -97,6 +98,7 @@ const DataSchema = z.preprocess(
     held_out: paths.optional().transform((v) => v ?? []),
     format: z.string().optional(),
     cache_dir: z.string().min(1).optional(),
+    cache_dir_outside_workspace: z.literal(true).optional(),
     txt_mode: z.enum(['paragraph', 'line']).optional(),       // .txt documents: blank-line separated (default) or one per line
     json_field: z.string().min(1).optional(),                 // .jsonl text field (default "text")
     held_out_fraction: z.number().min(0, { error: 'must be in [0, 1)' }).lt(1, { error: 'must be in [0, 1)' }).optional(), // documents kept out of training

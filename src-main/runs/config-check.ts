@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parseRunConfig, RunConfigError, totalSteps } from '../../native-runner/protocol';
 import { readModelConfig } from '../../native-runner/checkpoint/hf-config';
 import type { ConfigCheck } from '../common/types';
-import { absolutePaths } from './queue';
+import { absolutePaths, checkCacheDirChoice } from './queue';
 
 export function checkRunConfig(raw: Record<string, unknown>, baseDir: string): ConfigCheck {
   const cfg = absolutePaths(raw, baseDir);
@@ -19,6 +19,7 @@ export function checkRunConfig(raw: Record<string, unknown>, baseDir: string): C
       }
     }
     const parsed = parseRunConfig(cfg, { model: facts });
+    checkCacheDirChoice(parsed, baseDir);
     return { ok: true, errors: [], totalSteps: totalSteps(parsed) };
   } catch (e) {
     if (e instanceof RunConfigError) return { ok: false, errors: e.issues, totalSteps: null };

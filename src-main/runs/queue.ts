@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import type { ChildProcess } from 'node:child_process';
-import { parseRunConfig, totalSteps, type RunConfig } from '../../native-runner/protocol';
+import { parseRunConfig, RunConfigError, totalSteps, type RunConfig } from '../../native-runner/protocol';
 import type { Db } from '../store/db';
 import { createRun, getRun, runsWithStatus, setRunOutDir, setRunStatus } from '../store/runs';
 import { getSetting, setSetting } from '../store/settings';
@@ -57,6 +57,20 @@ export function absolutePaths(raw: Record<string, unknown>, base: string): Recor
   return out;
 }
 
+/**
+ * The runner writes (and sweeps temp folders in) data.cache_dir. Inside the workspace that is ours to
+ * manage; anywhere else it is a folder of the user's, so it takes their explicit choice.
+ */
+export function checkCacheDirChoice(config: RunConfig, workspaceDir: string): void {
+  const dir = config.data.cache_dir;
+  if (!dir) return;
+  const rel = path.relative(path.resolve(workspaceDir), path.resolve(dir));
+  const inside = rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+  if (!inside && config.data.cache_dir_outside_workspace !== true) {
+    throw new RunConfigError([`data.cache_dir: ${dir} is outside the workspace (${workspaceDir}); the runner writes token shards there. Choose a folder in the workspace, or confirm this one with data.cache_dir_outside_workspace: true`]);
+  }
+}
+
 interface Active {
   child: ChildProcess;
   cancelRequested: boolean;
@@ -84,6 +98,7 @@ export class RunQueue {
     if (!rawConfig || typeof rawConfig !== 'object' || Array.isArray(rawConfig)) throw new Error('run config: expected a JSON object');
     const raw = absolutePaths(rawConfig as Record<string, unknown>, opts.baseDir ?? this.opts.workspaceDir);
     const config: RunConfig = parseRunConfig(raw);
+    checkCacheDirChoice(config, this.opts.workspaceDir);
     let first = 1;
     const phases = config.phases.map((p) => {
       const r = { name: p.name, objective: p.objective, firstStep: first, lastStep: first + p.steps - 1 };
