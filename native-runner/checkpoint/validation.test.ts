@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { presetConfig } from '../model/config';
 import type { TrainState } from '../train/step-api';
-import { configHash, loadModelDir, TRAINER_STATE_FORMAT, writeCheckpoint } from './checkpoint';
+import { configHash, loadModelDir, TRAINER_STATE_FORMAT, writeCheckpoint, type TrainerState } from './checkpoint';
 import { expectedParamShapes } from './hf-params';
 import { parseSafetensors } from './safetensors';
 
@@ -24,7 +24,7 @@ function state(): TrainState {
   }
   return s;
 }
-const trainer = { format: TRAINER_STATE_FORMAT, step: 2, phase_index: 0, phase: 'mlm', phase_step: 2, scheduler: { segment_start: 0, position: 2, total: 4 }, adam_step: 1, data_cursor: null, rng: {}, config_hash: configHash({}), seed: 0, saved_at: new Date(0).toISOString() };
+const trainer: TrainerState = { format: TRAINER_STATE_FORMAT, step: 2, phase_index: 0, phase: 'mlm', phase_step: 2, scheduler: { segment_start: 0, position: 2, total: 4 }, adam_step: 1, data_cursor: null, rng: {}, config_hash: configHash({}), seed: 0, saved_at: new Date(0).toISOString() };
 
 /** A safetensors file written by hand with the given header (entries' offsets as given). */
 function raw(header: Record<string, unknown>, dataBytes: number): Buffer {
