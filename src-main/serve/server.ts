@@ -10,7 +10,7 @@ import { describeZodError, runEventFilter } from '../common/contract';
 import { dispatch } from '../ipc/dispatch';
 import type { RunEventBus } from '../events';
 import type { Services } from '../services';
-import { CONTENT_SECURITY_POLICY, resolveStatic, tokenCookie, tokenSource } from './security';
+import { CONTENT_SECURITY_POLICY, MIME, resolveStatic, tokenCookie, tokenSource } from './security';
 import { allowedHostHeaders, checkFetchSite, checkHost, checkOrigin, type OriginVerdict } from './origin-check';
 
 export interface ServeOptions {
@@ -36,11 +36,6 @@ const MAX_BODY = 1 << 20;
 
 const STATUS_OF: Record<string, number> = { ValidationError: 400, Unauthorized: 401, Forbidden: 403, MisdirectedRequest: 421, WorkspaceBusy: 503, NotFoundError: 404, ConflictError: 409, UnknownMethodError: 404, PayloadTooLarge: 413, UnsupportedMediaType: 415 };
 
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json',
-  '.pdf': 'application/pdf', '.woff2': 'font/woff2', '.woff': 'font/woff', '.ttf': 'font/ttf', '.ico': 'image/x-icon', '.map': 'application/json',
-};
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
