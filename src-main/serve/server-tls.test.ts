@@ -21,7 +21,7 @@ afterAll(() => {
 describe('serve over TLS (item 5)', () => {
   it('answers HTTPS and WSS with the token, and prints an https URL', async () => {
     const cert = path.join(tmp, 'cert.pem'), key = path.join(tmp, 'key.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
     fs.mkdirSync(path.join(tmp, 'renderer'));
     fs.writeFileSync(path.join(tmp, 'renderer', 'index.html'), '<!doctype html>');
     const events = new RunEventBus();
@@ -29,12 +29,12 @@ describe('serve over TLS (item 5)', () => {
     try {
       expect(server.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/\?token=tls-token-0123456789$/);
       const status = await new Promise<number>((resolve, reject) => {
-        const req = https.request({ host: '127.0.0.1', port: server.port, path: '/api/workspaceInfo', method: 'POST', ca: fs.readFileSync(cert), checkServerIdentity: () => undefined, headers: { 'Content-Type': 'application/json', Authorization: 'Bearer tls-token-0123456789' } }, (res) => { res.resume(); resolve(res.statusCode!); });
+        const req = https.request({ host: '127.0.0.1', port: server.port, path: '/api/workspaceInfo', method: 'POST', ca: fs.readFileSync(cert), headers: { 'Content-Type': 'application/json', Authorization: 'Bearer tls-token-0123456789' } }, (res) => { res.resume(); resolve(res.statusCode!); });
         req.on('error', reject);
         req.end('{}');
       });
       expect(status).toBe(200);
-      const ws = new WebSocket(`wss://127.0.0.1:${server.port}/events`, { headers: { Authorization: 'Bearer tls-token-0123456789' }, ca: fs.readFileSync(cert), checkServerIdentity: () => undefined });
+      const ws = new WebSocket(`wss://127.0.0.1:${server.port}/events`, { headers: { Authorization: 'Bearer tls-token-0123456789' }, ca: fs.readFileSync(cert) });
       await new Promise((resolve, reject) => { ws.on('open', resolve); ws.on('error', reject); });
       ws.close();
     } finally {
