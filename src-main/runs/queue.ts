@@ -18,7 +18,7 @@ import type { RunEventBus } from '../events';
 import type { RunStatus } from '../common/types';
 import { RunIngest } from './ingest';
 import { spawnRunner, type RunnerSpawner } from './runner-process';
-import { clearRunnerPid, liveRunner, writeRunnerPid } from './runner-pid';
+import { clearRunnerPid, liveRunner, RUNNER_PID_FILE, writeRunnerPid } from './runner-pid';
 import { ConflictError } from '../errors';
 import { isBusyError } from '../store/busy';
 
@@ -136,7 +136,7 @@ export class RunQueue {
     if (!run) throw new Error(`no run with id ${id}`);
     if (!['interrupted', 'failed', 'cancelled'].includes(run.status)) throw new Error(`run ${id} is ${run.status}; only interrupted, failed or cancelled runs can be resumed`);
     const orphan = liveRunner(run.outDir);
-    if (orphan) throw new ConflictError(`run ${id}: its previous runner (pid ${orphan.pid} on ${orphan.host}) is still running; resume once it has stopped`);
+    if (orphan) throw new ConflictError(`run ${id}: its previous runner (pid ${orphan.pid} on ${orphan.host}) is still running; resume once it has stopped (if that process is gone, delete ${path.join(run.outDir!, RUNNER_PID_FILE)})`);
     this.setStatus(id, 'queued', null);
     this.pump();
   }
@@ -204,7 +204,14 @@ export class RunQueue {
         this.repumpSoon();
         continue;
       }
-      this.start(r.id);
+      try {
+        this.start(r.id);
+      } catch (e) {
+        if (isBusyError(e)) throw e;
+        // A run that cannot even be started (the runner binary cannot be spawned, its folder is
+        // gone) fails with the reason instead of staying queued forever.
+        this.setStatus(r.id, 'failed', `could not start the runner: ${(e as Error).message}`);
+      }
     }
   }
 
