@@ -12,6 +12,7 @@ import { presetConfig, type ModelPresetName, type ModernBertConfig } from './mod
 import { parseRunConfig, totalSteps, type RunConfig, type RunEvent, type RunEventBody, type RunStatus } from './protocol';
 import { configHash, listCheckpoints, loadModelDir, readCheckpoint } from './checkpoint/checkpoint';
 import { sweepTempDirs } from './checkpoint/atomic-dir';
+import { plainErrorMessage } from './util/output-error';
 import { readModelConfig } from './checkpoint/hf-config';
 import { ObjectiveBatchSource } from './data/masking';
 import { Rng } from './util/rng';
@@ -103,18 +104,25 @@ async function train(a: Args): Promise<number> {
   // the token shard cache may have to be built inside OUT: if anything fails before training starts,
   // an OUT this call created is removed again, so bad input leaves nothing behind
   const createdOut = !existsSync(out);
+  const cacheDir = config.data.cache_dir ?? join(out, 'data-cache');
+  const createdCache = !existsSync(cacheDir);
+  const initFromDir = config.init_from ?? (typeof config.model === 'string' ? null : config.model.hf_dir);
   let data: RunData, modelConfig: ModernBertConfig;
   try {
-    data = config.data.tokenizer ? await openTokenizedData(config, config.data.cache_dir ?? join(out, 'data-cache')) : openCharData(config);
+    // The starting weights are validated in full (safetensors layout, shapes, finite values) before
+    // anything is written: a corrupt model.safetensors used to fail only after OUT was half written.
+    if (initFromDir && !resumeDir) loadModelDir(initFromDir);
+    data = config.data.tokenizer ? await openTokenizedData(config, cacheDir) : openCharData(config);
     modelConfig = modelConfigFor(config, hfConfig, data);
     if (resumeDir) readCheckpoint(resumeDir, modelConfig); // fail early on a damaged checkpoint
     if (config.init_from) loadModelDir(config.init_from, modelConfig);
     if (config.probe_set) prepareProbeLogging(config, modelConfig); // probe file and tokenizer readable, ids fit the model
   } catch (e) {
     if (createdOut) rmSync(out, { recursive: true, force: true });
+    else if (createdCache) rmSync(cacheDir, { recursive: true, force: true });
     throw e;
   }
-  const initFrom = config.init_from ?? (typeof config.model === 'string' ? null : config.model.hf_dir);
+  const initFrom = initFromDir;
 
   // 2. OUT: resolved config, vocabulary, events log
   mkdirSync(ckptRoot, { recursive: true });
@@ -172,7 +180,12 @@ async function train(a: Args): Promise<number> {
   });
   await worker.terminate();
   bar?.done();
-  if (result.status === 'failed') emit({ type: 'error', message: result.message ?? 'failed' });
+  if (result.status === 'failed') {
+    // The worker sends a stack: keep it in the log (stderr), show the user a plain sentence.
+    process.stderr.write(`${result.message ?? 'failed'}\n`);
+    result.message = plainErrorMessage(result.message ?? 'failed');
+    emit({ type: 'error', message: result.message });
+  }
   emit({ type: 'finished', status: result.status, step: result.status === 'failed' ? lastStep : result.step, message: result.message });
   return EXIT[result.status];
 }
@@ -184,7 +197,8 @@ async function main(): Promise<number> {
     if (a.command === 'validate') { process.stdout.write(JSON.stringify(loadRunConfig(a.config!).config, null, 2) + '\n'); return 0; }
     return await train(a);
   } catch (e) {
-    const message = (e as Error).message;
+    const message = plainErrorMessage(e);
+    process.stderr.write(`${(e as Error).stack ?? message}\n`);
     if (a.json) process.stdout.write(JSON.stringify({ type: 'error', t: Date.now(), message }) + '\n' + JSON.stringify({ type: 'finished', t: Date.now(), status: 'failed', step: 0, message }) + '\n');
     process.stderr.write(`error: ${message}\n`);
     return 1;

@@ -82,6 +82,7 @@ export interface DataConfig {
   held_out: string[];               // probe / evaluation texts, never trained on
   format?: string;                  // reserved for the data pipeline (txt | jsonl ...)
   cache_dir?: string;               // token shard cache (default OUT/data-cache)
+  cache_dir_outside_workspace?: true; // the user's explicit choice of a cache_dir outside the workspace (checked by the queue)
   txt_mode?: 'paragraph' | 'line';  // how .txt files split into documents (default paragraph)
   json_field?: string;              // text field of .jsonl files (default "text")
   held_out_fraction?: number;       // fraction of documents (by text hash) never trained on (default 0)
@@ -97,6 +98,7 @@ const DataSchema = z.preprocess(
     held_out: paths.optional().transform((v) => v ?? []),
     format: z.string().optional(),
     cache_dir: z.string().min(1).optional(),
+    cache_dir_outside_workspace: z.literal(true).optional(),
     txt_mode: z.enum(['paragraph', 'line']).optional(),       // .txt documents: blank-line separated (default) or one per line
     json_field: z.string().min(1).optional(),                 // .jsonl text field (default "text")
     held_out_fraction: z.number().min(0, { error: 'must be in [0, 1)' }).lt(1, { error: 'must be in [0, 1)' }).optional(), // documents kept out of training
@@ -140,6 +142,15 @@ export const RunConfigSchema = z.strictObject({
   recipe: RecipeSchema.optional(),           // alternative to phases: a paper recipe preset
   optimizer: OptimizerSchema.default(OptimizerSchema.parse({})),
   probe_set: ProbeSetSchema.optional(),      // log pooled activations of these texts at every checkpoint
+  // Stop (or warn) when the loss blows up while staying finite (train/divergence.ts). Optional with no
+  // default in the parsed config, so configs written before it keep their config_hash (exact resume);
+  // absent = on, with the defaults below; false = off.
+  divergence: z.union([z.literal(false), z.strictObject({
+    factor: z.number().gt(1, { error: 'must be > 1' }).default(4),          // loss above factor x running median …
+    patience: int(1, '>= 1').default(10),                                  // … for this many steps in a row
+    window: int(5, '>= 5').default(50),                                    // losses in the running median
+    action: z.enum(['stop', 'warn']).default('stop'),                      // end the run as diverged, or only warn
+  })]).optional(),
 });
 
 export type RunConfigInput = z.input<typeof RunConfigSchema>;

@@ -1,6 +1,7 @@
 // Electron main process: lifecycle, the hardened window, and wiring of the services to IPC.
 // Everything else (store, services, analyses) lives in modules that also run under plain Node.
-import { app, BrowserWindow, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, protocol, session, shell } from 'electron';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openWorkspaceDb, type Db } from './store/db';
@@ -10,7 +11,11 @@ import { registerIpcHandlers } from './ipc/handlers';
 import { RunQueue } from './runs/queue';
 import { AnalysisHost } from './analysis/host';
 import { APP_NAME } from './workspace';
-import { isAllowedNavigation, isAllowedRequest, secureWebPreferences } from './window-policy';
+import { APP_INDEX_URL, APP_SCHEME, appProtocolFile, isAllowedExternal, isAllowedNavigation, isAllowedRequest, isTrustedSender, secureWebPreferences } from './window-policy';
+import { CONTENT_SECURITY_POLICY, MIME, resolveStatic } from './serve/security';
+import { claimSingleInstance } from './single-instance';
+import { MAIN_BUSY_TIMEOUT_MS } from './store/busy';
+import { acquireWorkspaceLock, type WorkspaceLock } from './workspace-lock';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -22,6 +27,11 @@ function argValue(flag: string): string | undefined {
 }
 
 app.setName(APP_NAME);
+// The renderer's own scheme (must be registered before ready): standard + secure, so it has an origin.
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+let mainWindow: BrowserWindow | null = null;
+const firstInstance = claimSingleInstance(app, () => mainWindow);
+let workspaceLock: WorkspaceLock | null = null;
 let db: Db | null = null;
 let queue: RunQueue | null = null;
 let analysisHost: AnalysisHost | null = null;
@@ -36,7 +46,7 @@ function createWindow(): BrowserWindow {
   });
   win.once('ready-to-show', () => win.show());
   if (process.env.ELECTRON_RENDERER_URL && !app.isPackaged) void win.loadURL(process.env.ELECTRON_RENDERER_URL);
-  else void win.loadFile(path.join(here, '../renderer/index.html'));
+  else void win.loadURL(APP_INDEX_URL);
   return win;
 }
 
@@ -48,26 +58,45 @@ app.on('web-contents-created', (_e, contents) => {
   contents.on('will-attach-webview', (event) => event.preventDefault());
   contents.setWindowOpenHandler(({ url }) => {
     // Documentation links open in the user's browser, never inside the app.
-    if (url.startsWith('https://')) void shell.openExternal(url);
+    if (isAllowedExternal(url)) void shell.openExternal(url);
     return { action: 'deny' };
   });
 });
 
 app.whenReady().then(() => {
+  if (!firstInstance) return;
   session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
+  // Checks are separate from requests (e.g. navigator.permissions.query, some device APIs): deny them too.
+  session.defaultSession.setPermissionCheckHandler(() => false);
   const devUrl = app.isPackaged ? undefined : process.env.ELECTRON_RENDERER_URL;
+  const rendererDir = path.join(here, '../renderer');
+  protocol.handle(APP_SCHEME, async (request) => {
+    const file = appProtocolFile(request.url, rendererDir, resolveStatic);
+    if (!file) return new Response('not found', { status: 404 });
+    return new Response(await fs.promises.readFile(file), {
+      headers: { 'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream', 'Content-Security-Policy': CONTENT_SECURITY_POLICY, 'X-Content-Type-Options': 'nosniff' },
+    });
+  });
   session.defaultSession.webRequest.onBeforeRequest((details, cb) => cb({ cancel: !isAllowedRequest(details.url, devUrl) }));
   const workspaceDir = path.resolve(argValue('--workspace') ?? app.getPath('userData'));
-  db = openWorkspaceDb(workspaceDir, { nativeBinding: process.env.WORKBENCH_SQLITE_BINDING || undefined });
+  try {
+    // Another process (serve, a desktop app on --workspace, a study) may already own this workspace.
+    workspaceLock = acquireWorkspaceLock(workspaceDir, { purpose: 'the desktop app' });
+  } catch (e) {
+    dialog.showErrorBox(APP_NAME, (e as Error).message);
+    app.quit();
+    return;
+  }
+  db = openWorkspaceDb(workspaceDir, { nativeBinding: process.env.WORKBENCH_SQLITE_BINDING || undefined, busyTimeoutMs: MAIN_BUSY_TIMEOUT_MS });
   const events = new RunEventBus();
   queue = new RunQueue(db, events, { workspaceDir });
   queue.recover();
   // ORT's session.run blocks its thread: analyses run in a child so this process keeps answering the window.
   analysisHost = new AnalysisHost(workspaceDir);
-  registerIpcHandlers(createServices({ db, workspaceDir, mode: 'desktop', events, queue, analysisHost }), events);
-  createWindow();
+  registerIpcHandlers(createServices({ db, workspaceDir, mode: 'desktop', events, queue, analysisHost }), events, (e) => isTrustedSender(e.senderFrame?.url, devUrl));
+  mainWindow = createWindow();
   app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) createWindow();
+    if (BrowserWindow.getAllWindows().length === 0) mainWindow = createWindow();
   });
 });
 
@@ -80,6 +109,7 @@ app.on('will-quit', (event) => {
   if (quitting || (!queue && !analysisHost)) {
     db?.close();
     db = null;
+    workspaceLock?.release();
     return;
   }
   // Let running runs write a checkpoint and stop, and the analysis host close its connection, before

@@ -12,6 +12,8 @@ import type { ModernBertConfig } from '../model/config';
 import { canonicalJson } from '../protocol';
 import type { TrainState } from '../train/step-api';
 import type { RngState } from '../util/rng';
+import { parseJsonText } from '../data/json-text';
+import { assertFiniteTensors } from './finite';
 import { TEMP_PREFIX, writeDirAtomic, writeFileSynced } from './atomic-dir';
 import { modelConfigJson, readModelConfig } from './hf-config';
 import { checkParams, DECODER_WEIGHT, expectedParamShapes } from './hf-params';
@@ -53,6 +55,9 @@ export function writeCheckpoint(dir: string, c: { modelConfig: ModernBertConfig;
     if (m) moments.set(`exp_avg.${name}`, { shape, data: m });
     if (v) moments.set(`exp_avg_sq.${name}`, { shape, data: v });
   }
+  // Never write a checkpoint that cannot be resumed from or analysed (issue 12: NaN weights and moments
+  // were saved and registered one step before the run was marked diverged).
+  assertFiniteTensors(`checkpoint ${dir} not written`, [...[...model].map(([k, t]) => [k, t.data] as [string, Float32Array]), ...[...moments].map(([k, t]) => [k, t.data] as [string, Float32Array])]);
   writeDirAtomic(dir, (tmp) => {
     writeSafetensors(join(tmp, 'model.safetensors'), model);
     writeSafetensors(join(tmp, 'optimizer.safetensors'), moments, { adam_step: String(c.state.adamStep) });
@@ -70,7 +75,11 @@ export function loadModelDir(dir: string, expect?: ModernBertConfig): { config: 
     if (diff.length) throw new Error(`${join(dir, 'config.json')}: ${diff.map((k) => `${k} ${config[k]} != ${expect[k]}`).join(', ')} (the run's model)`);
   }
   const tensors = readModelTensors(dir);
-  return { config, params: checkParams(dir, config, tensors) };
+  const params = checkParams(dir, config, tensors);
+  // NaN / Infinity weights load "fine" and then give NaN activations and CKA errors naming nothing:
+  // refuse them here, where the directory and the tensor can still be named (import, init_from, analyze).
+  assertFiniteTensors(`${dir}: weights are not usable`, params);
+  return { config, params };
 }
 
 function readModelTensors(dir: string): Map<string, LoadedTensor> {
@@ -78,8 +87,7 @@ function readModelTensors(dir: string): Map<string, LoadedTensor> {
   if (existsSync(single)) return readSafetensors(single).tensors;
   if (existsSync(index)) {
     // sharded HF checkpoint: {"weight_map": {name: shard file}}
-    let map: Record<string, string>;
-    try { map = JSON.parse(readFileSync(index, 'utf8')).weight_map; } catch (e) { throw new Error(`${index}: not valid JSON (${(e as Error).message})`); }
+    const map = (parseJsonText(readFileSync(index, 'utf8'), index) as { weight_map?: Record<string, string> } | null)?.weight_map;
     if (!map || typeof map !== 'object') throw new Error(`${index}: no weight_map`);
     const out = new Map<string, LoadedTensor>();
     for (const shard of new Set(Object.values(map))) for (const [k, v] of readSafetensors(join(dir, shard)).tensors) out.set(k, v);
@@ -93,8 +101,9 @@ function readModelTensors(dir: string): Map<string, LoadedTensor> {
 export function readCheckpoint(dir: string, expect?: ModernBertConfig): { config: ModernBertConfig; state: TrainState; trainer: TrainerState } {
   const { config, params } = loadModelDir(dir, expect);
   const tsFile = join(dir, 'trainer_state.json');
-  let trainer: TrainerState;
-  try { trainer = JSON.parse(readFileSync(tsFile, 'utf8')); } catch (e) { throw new Error(`${tsFile}: cannot read (${(e as Error).message})`); }
+  let text: string;
+  try { text = readFileSync(tsFile, 'utf8'); } catch (e) { throw new Error(`${tsFile}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`); }
+  const trainer = parseJsonText(text, tsFile) as TrainerState;
   if (trainer.format !== TRAINER_STATE_FORMAT) throw new Error(`${tsFile}: format ${JSON.stringify(trainer.format)}, expected ${TRAINER_STATE_FORMAT}`);
   const opt = readSafetensors(join(dir, 'optimizer.safetensors'));
   const expAvg = new Map<string, Float32Array>(), expAvgSq = new Map<string, Float32Array>();

@@ -3,6 +3,8 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseJsonText } from '../data/json-text';
+import { normalizeConfigLayout } from './hf-config-layouts';
 import { HF_DEFAULTS, type ModernBertConfig } from '../model/config';
 
 const REQUIRED_INTS = ['vocab_size', 'hidden_size', 'intermediate_size', 'num_hidden_layers', 'num_attention_heads', 'max_position_embeddings'] as const;
@@ -12,13 +14,15 @@ export function readModelConfig(dir: string): ModernBertConfig {
   let text: string;
   try { text = readFileSync(file, 'utf8'); } catch (e) { throw new Error(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); a model directory needs config.json`); }
   let raw: Record<string, unknown>;
-  try { raw = JSON.parse(text); } catch (e) { throw new Error(`${file}: not valid JSON (${(e as Error).message})`); }
+  raw = parseJsonText(text, file) as Record<string, unknown>;
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new Error(`${file}: expected a JSON object`);
   if (raw.model_type !== 'modernbert') {
     const arch = Array.isArray(raw.architectures) ? ` (architectures: ${raw.architectures.join(', ')})` : '';
     throw new Error(`${file}: model_type is ${JSON.stringify(raw.model_type)}${arch}; only ModernBERT ("modernbert") is supported`);
   }
-  const cfg = { ...HF_DEFAULTS, ...raw } as ModernBertConfig;
+  // Both config layouts (older fields, newer layer_types + rope_parameters), nulls meaning "same as
+  // global", and refusals of what we do not implement: see hf-config-layouts.ts.
+  const cfg = { ...HF_DEFAULTS, ...stripUndefined(normalizeConfigLayout(raw, file)) } as ModernBertConfig;
   for (const k of REQUIRED_INTS) {
     const v = cfg[k];
     if (!Number.isInteger(v) || v <= 0) throw new Error(`${file}: ${k} must be a positive integer, got ${JSON.stringify(v)}`);
@@ -27,6 +31,10 @@ export function readModelConfig(dir: string): ModernBertConfig {
     throw new Error(`${file}: hidden_size ${cfg.hidden_size} is not divisible by num_attention_heads ${cfg.num_attention_heads}`);
   if (cfg.hidden_activation !== 'gelu') throw new Error(`${file}: hidden_activation ${JSON.stringify(cfg.hidden_activation)} is not supported (gelu is)`);
   return cfg;
+}
+
+function stripUndefined(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 }
 
 /** The config.json text we write: the config with our architecture and dtype. */

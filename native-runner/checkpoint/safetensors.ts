@@ -42,6 +42,7 @@ export function parseSafetensors(buf: Uint8Array, file = '<buffer>'): Safetensor
   if (!header || typeof header !== 'object' || Array.isArray(header)) fail('header is not a JSON object');
   const data = buf.subarray(8 + hlen);
   const tensors = new Map<string, LoadedTensor>();
+  const ranges: { name: string; begin: number; end: number }[] = [];
   let metadata: Record<string, string> = {};
   for (const [name, v] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') { metadata = (v ?? {}) as Record<string, string>; continue; }
@@ -56,9 +57,29 @@ export function parseSafetensors(buf: Uint8Array, file = '<buffer>'): Safetensor
     if (end > data.length) fail(`tensor "${name}": data_offsets [${begin}, ${end}] out of range: the data section has ${data.length} bytes (truncated file?)`);
     const count = shape.reduce((a, b) => a * b, 1);
     if (end - begin !== count * BYTES[dtype]) fail(`tensor "${name}": ${end - begin} bytes for shape [${shape}] of ${dtype} (expected ${count * BYTES[dtype]})`);
+    ranges.push({ name, begin, end });
     tensors.set(name, { dtype: dtype as SafeDtype, shape, data: toFloat32(data.subarray(begin, end), dtype as SafeDtype, count) });
   }
+  checkTiling(ranges, data.length, fail);
   return { tensors, metadata };
+}
+
+/**
+ * The tensors' byte ranges must tile the data section exactly, as the reference implementation
+ * requires: overlapping ranges would make two tensors share (and a writer clobber) the same bytes,
+ * and gaps or trailing bytes mean the header does not describe the file (a crafted or damaged file).
+ */
+function checkTiling(ranges: { name: string; begin: number; end: number }[], dataLength: number, fail: (m: string) => never): void {
+  const sorted = [...ranges].sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let at = 0;
+  let prev: string | null = null;
+  for (const r of sorted) {
+    if (r.begin < at) fail(`tensor "${r.name}": data_offsets [${r.begin}, ${r.end}] overlap tensor "${prev}" (which ends at ${at})`);
+    if (r.begin > at) fail(`tensor "${r.name}": data_offsets [${r.begin}, ${r.end}] leave bytes ${at}..${r.begin} of the data section unused (offsets must tile it)`);
+    at = r.end;
+    prev = r.name;
+  }
+  if (at !== dataLength) fail(`the tensors cover ${at} bytes but the data section has ${dataLength} (trailing bytes: offsets must tile it)`);
 }
 
 function toFloat32(bytes: Uint8Array, dtype: SafeDtype, count: number): Float32Array {

@@ -84,22 +84,22 @@ describe('corpus errors name the file and the place', () => {
   it('binary content (NUL byte) with its byte offset', async () => {
     const p = file('bin.txt', Buffer.concat([Buffer.from('hello world\n'), Buffer.from([0x00, 0x01, 0x02])]));
     const e = await failure(p);
-    expect(e.message).toBe(`${p}: binary content (NUL byte) at byte offset 12`);
+    expect(e.message).toBe(`${p}: binary content (NUL byte) at byte offset 12 (line 2)`);
     expect(e.byteOffset).toBe(12);
   });
 
   it('invalid UTF-8 with its byte offset, also far into a file (across read chunks)', async () => {
     const p = file('latin1.txt', Buffer.concat([Buffer.from('caf'), Buffer.from([0xe9]), Buffer.from(' au lait')]));
-    expect((await failure(p)).message).toBe(`${p}: invalid UTF-8 sequence at byte offset 3`);
+    expect((await failure(p)).message).toBe(`${p}: invalid UTF-8 sequence at byte offset 3 (line 1)`);
     const big = Buffer.alloc((1 << 20) + 5, 0x61); // 1 MiB + 5 of 'a': the bad sequence straddles chunk 1/2
     big[(1 << 20) - 1] = 0xe2; big[1 << 20] = 0x82; big[(1 << 20) + 1] = 0x41; // E2 82 then 'A': broken
     const q = file('far.txt', big);
     const e = await failure(q);
-    expect(e.message).toBe(`${q}: invalid UTF-8 sequence at byte offset ${(1 << 20) - 1}`);
+    expect(e.message).toBe(`${q}: invalid UTF-8 sequence at byte offset ${(1 << 20) - 1} (line 1)`);
     const r = file('overlong.txt', Buffer.from([0x61, 0xc0, 0xaf]));
-    expect((await failure(r)).message).toBe(`${r}: invalid UTF-8 (byte 0xc0) at byte offset 1`);
+    expect((await failure(r)).message).toBe(`${r}: invalid UTF-8 (byte 0xc0) at byte offset 1 (line 1)`);
     const t = file('trunc.txt', Buffer.from([0x61, 0x62, 0xf0, 0x9f, 0x98]));
-    expect((await failure(t)).message).toBe(`${t}: truncated UTF-8 sequence at end of file at byte offset 2`);
+    expect((await failure(t)).message).toBe(`${t}: truncated UTF-8 sequence at end of file at byte offset 2 (line 1)`);
   });
 
   it('empty corpus: empty file, blank-only file, directory without corpus files', async () => {
@@ -115,8 +115,32 @@ describe('corpus errors name the file and the place', () => {
   it('unparsable JSON line as file:line', async () => {
     const p = file('bad.jsonl', '{"text":"ok"}\n\n{"text": "unterminated}\n');
     const e = await failure(p);
-    expect(e.message).toMatch(new RegExp(`^${p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3: unparsable JSON line \\(`));
+    expect(e.message).toMatch(new RegExp(`^${p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3: unparsable JSON line at column 24: unexpected end of file`));
     expect(e.line).toBe(3);
+  });
+
+  it('a NUL character in JSONL text (\\u0000) is refused with file:line (item 16)', async () => {
+    const p = file('nul.jsonl', '{"text":"fine"}\n{"text":"a\\u0000b"}\n');
+    const e = await failure(p);
+    expect(e.message).toBe(`${p}:2: field "text" contains a NUL character (\\u0000) at character 2; corpora must be plain text`);
+    expect(e.line).toBe(2);
+  });
+
+  it('a truncated .gz names the decompressed byte offset and line it reached (item 16)', async () => {
+    const text = Array.from({ length: 4000 }, (_, i) => `line ${i} of a compressed corpus with some words`).join('\n');
+    const gz = gzipSync(text);
+    const p = file('cut.txt.gz', gz.subarray(0, gz.length >> 1));
+    const e = await failure(p);
+    expect(e.message).toMatch(new RegExp(`^${p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: truncated gzip data \\(the file ends early\\) after \\d+ decompressed bytes \\(line \\d+\\)$`));
+    expect(e.byteOffset).toBeGreaterThan(0);
+    expect(e.byteOffset).toBeLessThan(text.length);
+    expect(e.line).toBe(text.slice(0, e.byteOffset).split('\n').length);
+  });
+
+  it('an unparsable JSON line gives its column and does not echo the line (items 6, 16)', async () => {
+    const p = file('secret.jsonl', 'root:x:0:0:root:/root:/bin/bash\n');
+    const e = await failure(p);
+    expect(e.message).toBe(`${p}:1: unparsable JSON line at column 1: unexpected character "r"`);
   });
 
   it('missing or non-string field as file:line', async () => {

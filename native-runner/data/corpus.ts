@@ -7,6 +7,7 @@ import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { DataError } from './errors';
+import { findJsonSyntaxError } from './json-text';
 import { utf8Lines } from './utf8-lines';
 
 export interface CorpusOptions {
@@ -70,13 +71,24 @@ async function* fileChunks(file: string): AsyncGenerator<Uint8Array> {
   const raw = createReadStream(file, { highWaterMark: 1 << 20 });
   const stream = file.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
   if (stream !== raw) raw.on('error', (e) => stream.destroy(e));
+  // Decompressed bytes and lines delivered so far: where a truncated or corrupt .gz stopped.
+  let bytes = 0;
+  let lines = 0;
   try {
-    for await (const chunk of stream) yield chunk as Uint8Array;
+    for await (const chunk of stream) {
+      const c = chunk as Uint8Array;
+      bytes += c.length;
+      for (let i = 0; i < c.length; i++) if (c[i] === 10) lines++;
+      yield c;
+    }
   } catch (e) {
     if (e instanceof DataError) throw e;
     const err = e as NodeJS.ErrnoException;
-    const what = err.code?.startsWith('Z_') ? 'corrupt gzip data' : err.message;
-    throw new DataError(`${file}: ${what}`, file);
+    if (err.code?.startsWith('Z_')) {
+      const what = err.code === 'Z_BUF_ERROR' ? 'truncated gzip data (the file ends early)' : `corrupt gzip data (${err.code})`;
+      throw new DataError(`${file}: ${what} after ${bytes} decompressed bytes (line ${lines + 1})`, file, lines + 1, bytes);
+    }
+    throw new DataError(`${file}: ${err.message}`, file);
   } finally {
     raw.destroy();
   }
@@ -99,7 +111,9 @@ export async function* readFileDocuments(file: string, opts: CorpusOptions = {})
       try {
         obj = JSON.parse(line);
       } catch (e) {
-        throw new DataError(`${file}:${lineNo}: unparsable JSON line (${(e as Error).message})`, file, lineNo);
+        // V8's message quotes the line; say where instead (one escaped character at most).
+        const where = findJsonSyntaxError(line);
+        throw new DataError(`${file}:${lineNo}: unparsable JSON line${where ? ` at column ${where.column}: ${where.what}` : ''}`, file, lineNo);
       }
       if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
         throw new DataError(`${file}:${lineNo}: expected a JSON object per line`, file, lineNo);
@@ -107,6 +121,10 @@ export async function* readFileDocuments(file: string, opts: CorpusOptions = {})
       const v = (obj as Record<string, unknown>)[field];
       if (v === undefined) throw new DataError(`${file}:${lineNo}: missing field "${field}"`, file, lineNo);
       if (typeof v !== 'string') throw new DataError(`${file}:${lineNo}: field "${field}" is ${typeof v}, not a string`, file, lineNo);
+      // JSON can smuggle a NUL in as "\u0000": text corpora never hold one, and tokenizers and
+      // downstream tools treat it as a string end. Refuse it where it is, like a raw NUL byte.
+      const nul = v.indexOf('\0');
+      if (nul >= 0) throw new DataError(`${file}:${lineNo}: field "${field}" contains a NUL character (\\u0000) at character ${nul + 1}; corpora must be plain text`, file, lineNo);
       if (v.trim().length) yield { text: v, file, line: lineNo };
     } else if (lineMode) {
       if (!blank) yield { text: line, file, line: lineNo };

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ObjectiveBatchSource } from './masking';
@@ -63,14 +63,22 @@ describe('token shards', () => {
     const failing: TextTokenizer = { ...tok, hash: 'f'.repeat(64), encode: (t) => { if (t === lines[500]) throw new Error('boom'); return tok.encode(t); } };
     await expect(build({ cache: 'c3', tokenizer: failing })).rejects.toThrow('boom');
     expect(readdirSync(join(dir, 'c3'))).toEqual([]);
-    // A build killed mid-way leaves <entry>.tmp-<pid>-*; once that pid is gone the next build removes it.
-    const dead = spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' });
-    const stale = join(dir, 'c3', `0123456789abcdef-0123456789abcdef-h0.1-s7.tmp-${dead.stdout.trim()}-x`);
+    // A build killed mid-way leaves .wb-shard-build-<pid>-* with its marker; once that pid is gone the next build removes it.
+    const dead = spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' }).stdout.trim();
+    const stale = join(dir, 'c3', `.wb-shard-build-${dead}-x1`);
     mkdirSync(stale);
+    writeFileSync(join(stale, '.workbench-shard-build.json'), JSON.stringify({ pid: Number(dead), host: hostname() }));
     writeFileSync(join(stale, 'train-00000.tok'), 'half a shard');
+    // Item 11: the user's own folders in a cache dir they chose survive, whatever their names.
+    const userDirs = [`notes.tmp-${dead}-keep`, `.wb-shard-build-${dead}-y2`, `0123456789abcdef-0123456789abcdef-h0.1-s7.tmp-${dead}-x`];
+    for (const u of userDirs) {
+      mkdirSync(join(dir, 'c3', u));
+      writeFileSync(join(dir, 'c3', u, 'precious.txt'), 'mine');
+    }
     const { dir: d } = await build({ cache: 'c3' });
     expect(existsSync(stale)).toBe(false);
-    expect(readdirSync(join(dir, 'c3'))).toEqual([d.split('/').pop()]);
+    expect(readdirSync(join(dir, 'c3')).sort()).toEqual([d.split('/').pop(), ...userDirs].sort());
+    for (const u of userDirs) expect(readFileSync(join(dir, 'c3', u, 'precious.txt'), 'utf8')).toBe('mine');
   });
 
   it('use uint32 when the id space exceeds 65536', async () => {

@@ -5,9 +5,11 @@
 //   <split>-00000.tok                token ids, little-endian uint16 (vocab <= 65536) or uint32
 //   <split>-00000.len                uint32 token count of each document in that shard
 // A document never straddles two shards. The entry is built in a sibling temp directory and renamed
-// into place as a whole, so a killed build leaves no half shard: only a *.tmp-<pid>-* directory,
+// into place as a whole, so a killed build leaves no half shard: only a .wb-shard-build-<pid>-* directory
+// (with a marker file naming its builder),
 // removed by the next build once its process is gone.
 
+import { hostname } from 'node:os';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { CorpusHasher, readDocuments, type CorpusOptions, type CorpusPath } from './corpus';
@@ -56,15 +58,32 @@ function cacheName(corpusHash: string, tokenizerHash: string, fraction: number, 
 }
 
 function pidAlive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch { return false; }
+  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
 }
 
-/** Remove temp directories of builds whose process no longer runs. */
+// A cache dir may be any folder the user named, holding their own files: a name pattern alone once
+// matched (and rm -rf'd) a user's "notes.tmp-999999-keep/". Our temp dirs carry a reserved prefix AND
+// a marker file inside naming the builder (pid, host); only those, with that builder gone, are swept.
+const SHARD_TEMP_PREFIX = '.wb-shard-build-';
+const SHARD_TEMP_MARKER = '.workbench-shard-build.json';
+
+function makeShardTemp(cacheDir: string): string {
+  const tmp = join(cacheDir, `${SHARD_TEMP_PREFIX}${process.pid}-${Date.now().toString(36)}`);
+  mkdirSync(tmp);
+  writeFileSync(join(tmp, SHARD_TEMP_MARKER), JSON.stringify({ pid: process.pid, host: hostname() }) + '\n');
+  return tmp;
+}
+
+/** Remove temp directories of our builds whose process no longer runs; touch nothing else. */
 function sweepStaleTemps(cacheDir: string): void {
   if (!existsSync(cacheDir)) return;
   for (const name of readdirSync(cacheDir)) {
-    const m = /\.tmp-(\d+)-/.exec(name);
-    if (m && !pidAlive(Number(m[1]))) rmSync(join(cacheDir, name), { recursive: true, force: true });
+    const m = new RegExp(`^${SHARD_TEMP_PREFIX.replace(/[.-]/g, '\\$&')}(\\d+)-[0-9a-z]+$`).exec(name);
+    if (!m) continue;
+    let marker: { pid?: unknown; host?: unknown };
+    try { marker = JSON.parse(readFileSync(join(cacheDir, name, SHARD_TEMP_MARKER), 'utf8')); } catch { continue; }
+    if (marker.pid !== Number(m[1]) || marker.host !== hostname() || pidAlive(Number(m[1]))) continue;
+    rmSync(join(cacheDir, name), { recursive: true, force: true });
   }
 }
 
@@ -122,8 +141,7 @@ export async function buildShards(corpusPath: CorpusPath, tokenizer: TextTokeniz
 
   mkdirSync(opts.cacheDir, { recursive: true });
   sweepStaleTemps(opts.cacheDir);
-  const tmp = `${dir}.tmp-${process.pid}-${Date.now().toString(36)}`;
-  mkdirSync(tmp);
+  const tmp = makeShardTemp(opts.cacheDir);
   try {
     const dtype = tokenizer.vocabSize <= 65536 ? 'uint16' : 'uint32';
     const shardTokens = opts.shardTokens ?? 1 << 22;

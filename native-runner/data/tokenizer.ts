@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { ByteLevelBpeEncoder, unsupportedReason } from './bpe-encoder';
 import { DataError } from './errors';
+import { parseJsonText } from './json-text';
 import { buildTokenizerConfig, findSpecialIds, idSpaceSize, type SpecialTokenIds, type TokenizerJson } from './tokenizer-json';
 
 export type TokenizerEngine = 'bpe' | 'hf';
@@ -35,12 +36,7 @@ export function tokenizerJsonPath(path: string): string {
 
 function readJson(file: string): unknown {
   if (!existsSync(file)) throw new DataError(`${file}: no such file`, file);
-  const text = readFileSync(file, 'utf8');
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new DataError(`${file}: not valid JSON (${(e as Error).message})`, file);
-  }
+  return parseJsonText(readFileSync(file, 'utf8'), file);
 }
 
 /** Load a tokenizer.json (or a directory with one) for encoding. */

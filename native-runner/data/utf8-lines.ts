@@ -14,18 +14,24 @@ export class Utf8Validator {
 
   constructor(private readonly file: string) {}
 
-  private bad(at: number, what: string): never {
-    throw new DataError(`${this.file}: ${what} at byte offset ${at}`, this.file, undefined, at);
+  private lines = 0;           // newline bytes before `offset`: turns an offset into a line number
+
+  private bad(at: number, what: string, chunk?: Uint8Array, base = 0): never {
+    let line = this.lines + 1;
+    if (chunk) for (let i = 0; i < at - base; i++) if (chunk[i] === 10) line++;
+    throw new DataError(`${this.file}: ${what} at byte offset ${at} (line ${line})`, this.file, line, at);
   }
 
   check(chunk: Uint8Array): void {
     let need = this.need, lo = this.lo, hi = this.hi;
+    let newlines = 0;
     const base = this.offset;
     for (let i = 0; i < chunk.length; i++) {
       const b = chunk[i];
       if (need === 0) {
         if (b < 0x80) {
-          if (b === 0) this.bad(base + i, 'binary content (NUL byte)');
+          if (b === 0) this.bad(base + i, 'binary content (NUL byte)', chunk, base);
+          if (b === 10) newlines++;
           continue;
         }
         this.seqStart = base + i;
@@ -36,15 +42,16 @@ export class Utf8Validator {
         else if (b === 0xf0) { need = 3; lo = 0x90; hi = 0xbf; }
         else if (b >= 0xf1 && b <= 0xf3) { need = 3; lo = 0x80; hi = 0xbf; }
         else if (b === 0xf4) { need = 3; lo = 0x80; hi = 0x8f; }
-        else this.bad(base + i, `invalid UTF-8 (byte 0x${b.toString(16).padStart(2, '0')})`);
+        else this.bad(base + i, `invalid UTF-8 (byte 0x${b.toString(16).padStart(2, '0')})`, chunk, base);
       } else {
-        if (b < lo || b > hi) this.bad(this.seqStart, `invalid UTF-8 sequence`);
+        if (b < lo || b > hi) this.bad(this.seqStart, `invalid UTF-8 sequence`, this.seqStart >= base ? chunk : undefined, base);
         need--;
         lo = 0x80; hi = 0xbf;
       }
     }
     this.need = need; this.lo = lo; this.hi = hi;
     this.offset = base + chunk.length;
+    this.lines += newlines;
   }
 
   end(): void {

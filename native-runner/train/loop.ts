@@ -9,6 +9,7 @@ import { configHash, TRAINER_STATE_FORMAT, type TrainerState } from '../checkpoi
 import type { RngState } from '../util/rng';
 import type { Batch, FreezeSpec, Objective, TrainState, TrainStepRunner } from './step-api';
 import { lrForStep, phaseAt, type PhasePlan } from './schedule';
+import { DIVERGENCE_DEFAULTS, LossBlowUpDetector, nonFiniteVerdict } from './divergence';
 
 export interface PreparedBatch {
   batch: Batch;
@@ -77,6 +78,7 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
   let lastCursor: unknown = undefined;
   let lastSaved = o.startStep;
   let emaMs = 0; // exponential moving average of the step time (ms)
+  const blowUp = o.config.divergence === false ? null : new LossBlowUpDetector({ ...DIVERGENCE_DEFAULTS, ...o.config.divergence });
   try {
     for (let s = o.startStep; s < total;) {
       const p = phaseAt(o.plan, s);
@@ -99,16 +101,26 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
       for (let i = 0; i < n; i++) {
         const res = results[i];
         const done = s + i + 1;
-        if (!Number.isFinite(res.loss)) {
-          const message = `loss is ${res.loss} at step ${done} (phase ${p.phase.name}); the run diverged`;
-          o.emit({ type: 'error', message });
-          return { status: 'diverged', step: done, message };
+        // Checked before the step is reported or saved: a NaN gradient norm with a finite loss means
+        // the weights just became NaN, and a checkpoint of them must never be written.
+        const figures = { step: done, phase: p.phase.name, loss: res.loss, gradNorm: res.gradNorm, peakLr: p.phase.lr.peak, clipping: o.config.optimizer.clip_grad_norm };
+        const nonFinite = nonFiniteVerdict(figures);
+        if (nonFinite) {
+          o.emit({ type: 'error', message: nonFinite.message });
+          return { status: 'diverged', step: done, message: nonFinite.message };
         }
         emaMs = emaMs === 0 ? ms : 0.9 * emaMs + 0.1 * ms;
         o.emit({
           type: 'step', step: done, phase: p.phase.name, loss: res.loss, lr: lrs[i], grad_norm: res.gradNorm,
           layer_grad_norms: res.layerGradNorms, tokens_per_s: emaMs > 0 ? (B * T * 1000) / emaMs : 0, eta_s: ((total - done) * emaMs) / 1000,
         });
+        // A finite blow-up: the step is reported (its metrics are the evidence), then the run stops before saving.
+        const blewUp = blowUp?.observe(figures) ?? null;
+        if (blewUp && blowUp!.rule.action === 'stop') {
+          o.emit({ type: 'error', message: blewUp.message });
+          return { status: 'diverged', step: done, message: blewUp.message };
+        }
+        if (blewUp) o.emit({ type: 'warning', message: blewUp.message });
       }
       s += n;
       const done = s;

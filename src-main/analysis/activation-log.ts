@@ -60,8 +60,11 @@ export async function logActivations(db: Db, o: LogActivationsOptions): Promise<
   if (tok.vocabSize > config.vocab_size) {
     throw new Error(`${tok.path}: tokenizer has ${tok.vocabSize} ids but the model's vocab_size is ${config.vocab_size}: not this model's tokenizer`);
   }
-  const checkpointId = checkpointIdFor(db, o.modelDir, o.run);
-  const probeSetId = ensureProbeSet(db, { name: probe.name, sha256: probe.sha256, nTexts: probe.texts.length, path: probe.path, labels: { names: Object.keys(probe.labels) } });
+  // Nothing is registered until the activations exist: a model directory that fails anywhere before
+  // (bad weights, a tokenizer mismatch, an extraction error) must not leave a checkpoints row behind.
+  const knownCheckpoint = db.prepare('SELECT id FROM checkpoints WHERE path = ?').pluck().get(path.resolve(o.modelDir)) as number | undefined;
+  const probeRow = { name: probe.name, sha256: probe.sha256, nTexts: probe.texts.length, path: probe.path, labels: { names: Object.keys(probe.labels) } };
+  const knownProbeSet = db.prepare('SELECT id FROM probe_sets WHERE sha256 = ?').pluck().get(probe.sha256) as number | undefined;
   const nLayers = config.num_hidden_layers + 1;
   const ids = probe.texts.map((t) => tok.encodeWithSpecials(t));
   const extraction = extractionSettings({
@@ -69,12 +72,23 @@ export async function logActivations(db: Db, o: LogActivationsOptions): Promise<
   });
   // Stored blocks are reused only when they were extracted the same way (and their settings are
   // known): asking for another max_length or tokenizer re-logs, replacing every block of these poolings.
-  const complete = poolings.every((p) => activationLayers(db, checkpointId, probeSetId, p).length === nLayers);
-  const stored = storedExtractions(db, checkpointId, probeSetId, poolings);
-  const same = stored.length === 1 && stored[0] !== null && sameExtraction(stored[0], extraction);
-  if (complete && same && !o.force) return { checkpointId, probeSetId, layers: nLayers, cached: true, seconds: (performance.now() - t0) / 1000, extraction };
+  if (knownCheckpoint !== undefined && knownProbeSet !== undefined) {
+    const complete = poolings.every((p) => activationLayers(db, knownCheckpoint, knownProbeSet, p).length === nLayers);
+    const stored = storedExtractions(db, knownCheckpoint, knownProbeSet, poolings);
+    const same = stored.length === 1 && stored[0] !== null && sameExtraction(stored[0], extraction);
+    if (complete && same && !o.force) return { checkpointId: knownCheckpoint, probeSetId: knownProbeSet, layers: nLayers, cached: true, seconds: (performance.now() - t0) / 1000, extraction };
+  }
   const sets = await extractActivations(config, params, ids, { ...o, poolings });
-  putActivations(db, checkpointId, probeSetId, sets.map((s) => ({ layer: s.layer, pooling: s.pooling, shape: s.shape, data: s.data, extraction })));
+  const nonFinite = sets.find((set) => set.data.some((x) => !Number.isFinite(x)));
+  if (nonFinite) throw new Error(`${o.modelDir}: layer ${nonFinite.layer} (${nonFinite.pooling} pooling) gives non-finite hidden states; nothing was stored`);
+  // Checkpoint row, probe set row and every block in one transaction: all of them or none.
+  const register = db.transaction(() => {
+    const checkpointId = checkpointIdFor(db, o.modelDir, o.run);
+    const probeSetId = ensureProbeSet(db, probeRow);
+    putActivations(db, checkpointId, probeSetId, sets.map((s) => ({ layer: s.layer, pooling: s.pooling, shape: s.shape, data: s.data, extraction })));
+    return { checkpointId, probeSetId };
+  });
+  const { checkpointId, probeSetId } = register();
   return { checkpointId, probeSetId, layers: nLayers, cached: false, seconds: (performance.now() - t0) / 1000, extraction };
 }
 

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseFigureSpec, type FigureSpec } from '../common/charts';
-import { renderSvg, svgToPdf, svgToPng } from './render';
+import { checkPngSize, renderSvg, svgToPdf, svgToPng } from './render';
 
 export type FigureFormat = 'svg' | 'pdf' | 'png';
 export const FIGURE_FORMATS: FigureFormat[] = ['svg', 'pdf', 'png'];
@@ -27,11 +27,12 @@ export async function exportFigure(specInput: unknown, outDir: string, name: str
   if (!Number.isFinite(dpi) || dpi < 36 || dpi > 2400) throw new Error(`dpi: expected 36..2400, got ${dpi}`);
   const formats = opts.formats ?? FIGURE_FORMATS;
   const spec: FigureSpec = parseFigureSpec(specInput);
+  if (formats.includes('png')) checkPngSize(spec, dpi); // before any rendering work
   const svg = renderSvg(spec);
   const contents: [string, Buffer | string][] = [[`${name}.spec.json`, `${JSON.stringify(spec, null, 1)}\n`]];
   if (formats.includes('svg')) contents.push([`${name}.svg`, svg]);
   if (formats.includes('pdf')) contents.push([`${name}.pdf`, await svgToPdf(svg, spec)]);
-  if (formats.includes('png')) contents.push([`${name}.png`, svgToPng(svg, spec, dpi)]);
+  if (formats.includes('png')) contents.push([`${name}.png`, await svgToPng(svg, spec, dpi)]);
 
   fs.mkdirSync(outDir, { recursive: true });
   const tmpSuffix = `.tmp-${process.pid}-${Date.now()}`;

@@ -4,6 +4,7 @@
 import { contract, describeZodError, type ApiOutputs, type Method } from '../common/contract';
 import type { ApiErrorShape } from '../common/types';
 import type { Services } from '../services';
+import { isBusyError, WORKSPACE_BUSY_MESSAGE } from '../store/busy';
 
 export type CallResult = { ok: true; value: unknown } | { ok: false; error: ApiErrorShape };
 
@@ -28,6 +29,7 @@ export async function dispatch(services: Services, method: unknown, payload: unk
 }
 
 export function toErrorShape(err: unknown): ApiErrorShape {
+  if (isBusyError(err)) return { name: 'WorkspaceBusy', message: WORKSPACE_BUSY_MESSAGE };
   if (err instanceof Error) {
     const known = err.name === 'NotFoundError' || err.name === 'ValidationError' || err.name === 'ConflictError';
     return { name: known ? err.name : 'InternalError', message: err.message };

@@ -37,7 +37,7 @@ describe('activation logging during a run', () => {
   it('stores the start model and every checkpoint, identical to a direct computation', async () => {
     const q = new RunQueue(db, new RunEventBus(), { workspaceDir: path.join(dir, 'ws'), flushIntervalMs: 50 });
     const id = q.enqueue({
-      model: 'tiny', data: { corpus: CORPUS, tokenizer: TOKENIZER, cache_dir: path.join(dir, 'cache') }, seq_len: 32, batch_size: 4, seed: 3, checkpoint_every: 2,
+      model: 'tiny', data: { corpus: CORPUS, tokenizer: TOKENIZER, cache_dir: path.join(dir, 'cache'), cache_dir_outside_workspace: true }, seq_len: 32, batch_size: 4, seed: 3, checkpoint_every: 2,
       phases: [{ name: 'clm', objective: 'clm', steps: 4, lr: { peak: 3e-3, warmup: 1, shape: 'constant' } }],
       probe_set: { path: path.join(dir, 'probe.jsonl'), poolings: ['mean', 'tokens'], batch_size: 4, tokens_per_text: 2 },
     });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parseRunConfig, RunConfigError, totalSteps } from '../../native-runner/protocol';
 import { readModelConfig } from '../../native-runner/checkpoint/hf-config';
 import type { ConfigCheck } from '../common/types';
-import { absolutePaths } from './queue';
+import { absolutePaths, checkCacheDirChoice } from './queue';
 import { missingPaths } from './path-checks';
 
 export function checkRunConfig(raw: Record<string, unknown>, baseDir: string): ConfigCheck {
@@ -22,6 +22,7 @@ export function checkRunConfig(raw: Record<string, unknown>, baseDir: string): C
     const parsed = parseRunConfig(cfg, { model: facts });
     const missing = missingPaths(cfg);
     if (missing.length) return { ok: false, errors: missing, totalSteps: null };
+    checkCacheDirChoice(parsed, baseDir);
     return { ok: true, errors: [], totalSteps: totalSteps(parsed) };
   } catch (e) {
     if (e instanceof RunConfigError) return { ok: false, errors: e.issues, totalSteps: null };

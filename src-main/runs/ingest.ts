@@ -13,6 +13,7 @@ import { ensureProbeSet } from '../store/probe-sets';
 import { readActivationDir } from '../../native-runner/activations/store-files';
 import { modelDirHash } from '../analysis/activation-log';
 import type { RunEventBus } from '../events';
+import { isBusyError } from '../store/busy';
 
 /** Metric names for the per-layer gradient norms: [embeddings, layer 0 .. L-1, head]. */
 export function layerGradNormNames(count: number): string[] {
@@ -36,6 +37,9 @@ export class RunIngest {
   private lastStep = 0;
   readonly outcome: IngestOutcome = { finished: null, lastError: null };
   private totalSteps: number | null = null;
+  // Events whose database write met a busy workspace, kept in arrival order and retried by
+  // tryFlush(): an event is applied late, never dropped, never reordered.
+  private pending: RunnerEvent[] = [];
 
   constructor(private db: Db, private events: RunEventBus, private runId: number) {}
 
@@ -49,9 +53,33 @@ export class RunIngest {
       return null;
     }
     const parsed = RunEventSchema.safeParse(raw);
-    if (!parsed.success) return null;
-    this.handle(parsed.data);
+    if (!parsed.success) {
+      // Never silently: the run log (and the UI) says which event could not be read and why.
+      const issue = parsed.error.issues[0];
+      const type = (raw as { type?: unknown } | null)?.type;
+      this.events.emit({ type: 'run-log', runId: this.runId, level: 'error', message: `runner event ${JSON.stringify(type ?? null)} does not match the event schema (${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'unknown'}); it was not recorded` });
+      return null;
+    }
+    this.apply(parsed.data);
     return parsed.data;
+  }
+
+  /** Events waiting for a busy database. */
+  get pendingCount(): number {
+    return this.pending.length;
+  }
+
+  private apply(e: RunnerEvent): void {
+    if (this.pending.length) {
+      this.pending.push(e);
+      return;
+    }
+    try {
+      this.handle(e);
+    } catch (err) {
+      if (!isBusyError(err)) throw err;
+      this.pending.push(e);
+    }
   }
 
   private handle(e: RunnerEvent): void {
@@ -71,7 +99,7 @@ export class RunIngest {
           { step: e.step, name: 'tokens_per_s', value: e.tokens_per_s },
         );
         layerGradNormNames(e.layer_grad_norms.length).forEach((name, i) => this.buffer.push({ step: e.step, name, value: e.layer_grad_norms[i] }));
-        if (this.buffer.length >= 2000) this.flush();
+        if (this.buffer.length >= 2000) this.tryFlush();
         this.events.emit({ type: 'run-progress', runId, step: e.step, totalSteps: this.totalSteps, phase: e.phase, loss: e.loss, lr: e.lr, gradNorm: e.grad_norm, tokensPerS: e.tokens_per_s, etaS: e.eta_s });
         break;
       }
@@ -119,7 +147,27 @@ export class RunIngest {
     this.events.emit({ type: 'run-log', runId: this.runId, level: 'info', message: `activations of step ${e.step} logged (${meta.texts} texts x ${meta.layers} layers)` });
   }
 
-  /** Write buffered metrics (one transaction) and the run's progress. */
+  /**
+   * Apply events held back by a busy database, then write buffered metrics. Returns false (keeping
+   * everything for the next try) while the workspace is busy; throws only other errors.
+   */
+  tryFlush(): boolean {
+    try {
+      while (this.pending.length) {
+        this.handle(this.pending[0]);
+        this.pending.shift();
+      }
+      this.flush();
+      return true;
+    } catch (err) {
+      if (isBusyError(err)) return false;
+      // A broken event (not a busy database) must not block the ones behind it.
+      if (this.pending.length) this.pending.shift();
+      throw err;
+    }
+  }
+
+  /** Write buffered metrics (one transaction; kept on failure) and the run's progress. */
   flush(): void {
     if (this.buffer.length) {
       insertMetrics(this.db, this.runId, this.buffer);

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import type { ChildProcess } from 'node:child_process';
-import { parseRunConfig, totalSteps, type RunConfig } from '../../native-runner/protocol';
+import { parseRunConfig, RunConfigError, totalSteps, type RunConfig } from '../../native-runner/protocol';
 import type { Db } from '../store/db';
 import { createRun, getRun, runsWithStatus, setRunOutDir, setRunStatus } from '../store/runs';
 import { getSetting, setSetting } from '../store/settings';
@@ -18,6 +18,9 @@ import type { RunEventBus } from '../events';
 import type { RunStatus } from '../common/types';
 import { RunIngest } from './ingest';
 import { spawnRunner, type RunnerSpawner } from './runner-process';
+import { clearRunnerPid, liveRunner, RUNNER_PID_FILE, writeRunnerPid } from './runner-pid';
+import { ConflictError } from '../errors';
+import { isBusyError } from '../store/busy';
 
 const CONCURRENCY_KEY = 'queue.concurrency';
 
@@ -54,6 +57,20 @@ export function absolutePaths(raw: Record<string, unknown>, base: string): Recor
   return out;
 }
 
+/**
+ * The runner writes (and sweeps temp folders in) data.cache_dir. Inside the workspace that is ours to
+ * manage; anywhere else it is a folder of the user's, so it takes their explicit choice.
+ */
+export function checkCacheDirChoice(config: RunConfig, workspaceDir: string): void {
+  const dir = config.data.cache_dir;
+  if (!dir) return;
+  const rel = path.relative(path.resolve(workspaceDir), path.resolve(dir));
+  const inside = rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+  if (!inside && config.data.cache_dir_outside_workspace !== true) {
+    throw new RunConfigError([`data.cache_dir: ${dir} is outside the workspace (${workspaceDir}); the runner writes token shards there. Choose a folder in the workspace, or confirm this one with data.cache_dir_outside_workspace: true`]);
+  }
+}
+
 interface Active {
   child: ChildProcess;
   cancelRequested: boolean;
@@ -81,6 +98,7 @@ export class RunQueue {
     if (!rawConfig || typeof rawConfig !== 'object' || Array.isArray(rawConfig)) throw new Error('run config: expected a JSON object');
     const raw = absolutePaths(rawConfig as Record<string, unknown>, opts.baseDir ?? this.opts.workspaceDir);
     const config: RunConfig = parseRunConfig(raw);
+    checkCacheDirChoice(config, this.opts.workspaceDir);
     let first = 1;
     const phases = config.phases.map((p) => {
       const r = { name: p.name, objective: p.objective, firstStep: first, lastStep: first + p.steps - 1 };
@@ -117,14 +135,32 @@ export class RunQueue {
     const run = getRun(this.db, id);
     if (!run) throw new Error(`no run with id ${id}`);
     if (!['interrupted', 'failed', 'cancelled'].includes(run.status)) throw new Error(`run ${id} is ${run.status}; only interrupted, failed or cancelled runs can be resumed`);
+    const orphan = liveRunner(run.outDir);
+    if (orphan) throw new ConflictError(`run ${id}: its previous runner (pid ${orphan.pid} on ${orphan.host}) is still running; resume once it has stopped (if that process is gone, delete ${path.join(run.outDir!, RUNNER_PID_FILE)})`);
     this.setStatus(id, 'queued', null);
     this.pump();
   }
 
-  /** At start-up: runs left 'running' by a crash or a quit are interrupted (resumable). */
+  /**
+   * At start-up: runs left 'running' by a crash or a quit are interrupted (resumable). A runner that
+   * outlived the workbench that started it (kill -9) is asked to checkpoint and stop; the run can be
+   * resumed once it has, never while it still writes into its folder.
+   */
   recover(): number[] {
     const stale = runsWithStatus(this.db, 'running').filter((r) => !this.active.has(r.id));
-    for (const r of stale) this.setStatus(r.id, 'interrupted', 'the workbench stopped while this run was training; resume it to continue from its last checkpoint');
+    for (const r of stale) {
+      const orphan = liveRunner(getRun(this.db, r.id)?.outDir ?? null);
+      if (orphan && orphan.host === os.hostname()) {
+        try {
+          process.kill(orphan.pid, 'SIGTERM');
+        } catch {
+          /* it exited meanwhile */
+        }
+      }
+      this.setStatus(r.id, 'interrupted', orphan
+        ? `the workbench stopped while this run was training; its runner (pid ${orphan.pid} on ${orphan.host}) was still running and has been asked to checkpoint and stop; resume it once it has`
+        : 'the workbench stopped while this run was training; resume it to continue from its last checkpoint');
+    }
     this.pump();
     return stale.map((r) => r.id);
   }
@@ -137,6 +173,7 @@ export class RunQueue {
   /** Stop every active run (each writes a checkpoint) and start no more. */
   async close(): Promise<void> {
     this.closed = true;
+    if (this.repumpTimer) clearTimeout(this.repumpTimer);
     for (const a of this.active.values()) a.child.kill('SIGTERM');
     await this.idle();
   }
@@ -148,11 +185,44 @@ export class RunQueue {
 
   private pump(): void {
     if (this.closed) return;
+    // pump() runs from timers and process-exit handlers: nothing may escape it.
+    try {
+      this.pumpNow();
+    } catch (e) {
+      if (isBusyError(e)) this.repumpSoon();
+      else process.stderr.write(`run queue: ${(e as Error).stack ?? String(e)}\n`);
+    }
+  }
+
+  private pumpNow(): void {
     const queued = runsWithStatus(this.db, 'queued');
     for (const r of queued) {
       if (this.active.size >= this.concurrency) break;
-      if (!this.active.has(r.id)) this.start(r.id);
+      if (this.active.has(r.id)) continue;
+      // Never two runners in one run folder: wait for a still-running previous runner to exit.
+      if (liveRunner(getRun(this.db, r.id)?.outDir ?? null)) {
+        this.repumpSoon();
+        continue;
+      }
+      try {
+        this.start(r.id);
+      } catch (e) {
+        if (isBusyError(e)) throw e;
+        // A run that cannot even be started (the runner binary cannot be spawned, its folder is
+        // gone) fails with the reason instead of staying queued forever.
+        this.setStatus(r.id, 'failed', `could not start the runner: ${(e as Error).message}`);
+      }
     }
+  }
+
+  private repumpTimer: NodeJS.Timeout | null = null;
+  private repumpSoon(): void {
+    if (this.repumpTimer) return;
+    this.repumpTimer = setTimeout(() => {
+      this.repumpTimer = null;
+      this.pump();
+    }, 1000);
+    this.repumpTimer.unref();
   }
 
   private start(id: number): void {
@@ -162,11 +232,35 @@ export class RunQueue {
     const args = ['train', '--config', path.join(outDir, 'run.json'), '--out', outDir, '--json', ...(hasCheckpoints ? ['--resume'] : []),
       '--max-threads', String(threadShare(this.concurrency))];
     const child = (this.opts.spawner ?? spawnRunner)(args);
+    if (child.pid !== undefined) writeRunnerPid(outDir, child.pid);
     this.setStatus(id, 'running', null);
     const ingest = new RunIngest(this.db, this.events, id);
     const logFile = fs.createWriteStream(path.join(outDir, 'runner.log'), { flags: 'a' });
     let stderrTail = '';
-    const flusher = setInterval(() => ingest.flush(), this.opts.flushIntervalMs ?? 1000);
+    const flushMs = this.opts.flushIntervalMs ?? 1000;
+    // The periodic flush runs in a timer: an exception there would end the whole process. A busy
+    // workspace (another connection holds the write lock) keeps the rows buffered and backs off.
+    let skipTicks = 0;
+    let backoff = 0;
+    let warnedBusy = false;
+    const flushTick = () => {
+      if (skipTicks > 0) return void skipTicks--;
+      try {
+        if (ingest.tryFlush()) {
+          backoff = 0;
+          if (warnedBusy) this.events.emit({ type: 'run-log', runId: id, level: 'info', message: 'workspace no longer busy: buffered metrics written' });
+          warnedBusy = false;
+          return;
+        }
+        backoff = Math.min(Math.max(1, backoff * 2), 8);
+        skipTicks = backoff - 1;
+        if (!warnedBusy) this.events.emit({ type: 'run-log', runId: id, level: 'warning', message: 'workspace busy: another process holds the database write lock; metrics are kept and written when it is free' });
+        warnedBusy = true;
+      } catch (e) {
+        this.events.emit({ type: 'run-log', runId: id, level: 'error', message: `could not record an event: ${(e as Error).message}` });
+      }
+    };
+    const flusher = setInterval(flushTick, flushMs);
     const lines = readline.createInterface({ input: child.stdout! });
     lines.on('line', (l) => {
       logFile.write(l + '\n');
@@ -191,12 +285,31 @@ export class RunQueue {
         if (settled || !exit || !stdoutClosed) return;
         settled = true;
         clearInterval(flusher);
-        ingest.flush();
         logFile.end();
-        this.active.delete(id);
-        this.setStatus(id, ...this.outcomeStatus(ingest, entry, exit.code, exit.signal, stderrTail));
-        resolve();
-        this.pump();
+        clearRunnerPid(outDir, child.pid);
+        const { code, signal } = exit;
+        // The last events and the final status must reach the database even if it is busy right
+        // now: retry with back-off (for up to ~10 minutes) instead of throwing out of this handler.
+        let delay = 50;
+        let waited = 0;
+        const finish = () => {
+          try {
+            if (!ingest.tryFlush()) throw Object.assign(new Error('workspace busy'), { code: 'SQLITE_BUSY' });
+            this.setStatus(id, ...this.outcomeStatus(ingest, entry, code, signal, stderrTail));
+          } catch (e) {
+            if (isBusyError(e) && waited < 600_000) {
+              setTimeout(finish, delay);
+              waited += delay;
+              delay = Math.min(delay * 2, 5000);
+              return;
+            }
+            this.events.emit({ type: 'run-log', runId: id, level: 'error', message: `could not record the end of the run: ${(e as Error).message}` });
+          }
+          this.active.delete(id);
+          resolve();
+          this.pump();
+        };
+        finish();
       };
       lines.on('close', () => {
         stdoutClosed = true;

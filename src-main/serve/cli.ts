@@ -3,6 +3,9 @@
 //   --port N        port (default 5317; 0 = any free port)
 //   --workspace DIR workspace directory (default: the desktop app's userData directory)
 //   --renderer DIR  built renderer (default out/renderer)
+//   --tls-cert F --tls-key F   serve HTTPS with this certificate (PEM) — for a workbench others can reach
+//   --allow-host NAME          a further host name the browser uses for this server (repeatable)
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -15,6 +18,9 @@ import { RunQueue } from '../runs/queue';
 import { AnalysisHost } from '../analysis/host';
 import { figuresDir } from '../figures/library';
 import { startServer } from './server';
+import { acquireWorkspaceLock, WorkspaceLockedError, type WorkspaceLock } from '../workspace-lock';
+import { installLastResortHandlers } from './last-resort';
+import { MAIN_BUSY_TIMEOUT_MS } from '../store/busy';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -32,6 +38,9 @@ async function main(): Promise<void> {
         port: { type: 'string', default: '5317' },
         workspace: { type: 'string' },
         renderer: { type: 'string', default: path.join(repoRoot, 'out', 'renderer') },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
+        'allow-host': { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -40,21 +49,43 @@ async function main(): Promise<void> {
     fail((err as Error).message);
   }
   if (args.help) {
-    process.stdout.write('usage: npm run serve -- [--host 127.0.0.1] [--port 5317] [--workspace DIR]\n');
+    process.stdout.write('usage: npm run serve -- [--host 127.0.0.1] [--port 5317] [--workspace DIR] [--tls-cert cert.pem --tls-key key.pem] [--allow-host NAME]\n');
     return;
   }
   const port = Number(args.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port: expected an integer 0..65535, got "${args.port}"`);
+  if (Boolean(args['tls-cert']) !== Boolean(args['tls-key'])) fail('--tls-cert and --tls-key go together');
+  let tls: { cert: Buffer; key: Buffer } | undefined;
+  if (args['tls-cert']) {
+    try {
+      tls = { cert: fs.readFileSync(args['tls-cert']), key: fs.readFileSync(args['tls-key']!) };
+    } catch (e) {
+      fail(`cannot read the TLS certificate or key: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message} (${(e as NodeJS.ErrnoException).path ?? ''})`);
+    }
+  }
   const workspaceDir = path.resolve(args.workspace ?? defaultWorkspaceDir());
-  const db = openWorkspaceDb(workspaceDir);
+  // One writer per workspace: a second serve / desktop app on this folder would run a second queue.
+  let lock: WorkspaceLock;
+  try {
+    lock = acquireWorkspaceLock(workspaceDir, {
+      purpose: 'npm run serve',
+      onStale: (prev) => process.stdout.write(`taking over a stale workspace lock${prev ? ` (pid ${prev.pid}, ${prev.purpose}, is gone)` : ''}\n`),
+    });
+  } catch (e) {
+    if (e instanceof WorkspaceLockedError) fail(e.message);
+    throw e;
+  }
+  installLastResortHandlers((m) => process.stderr.write(m + '\n'));
+  const db = openWorkspaceDb(workspaceDir, { busyTimeoutMs: MAIN_BUSY_TIMEOUT_MS });
   const events = new RunEventBus();
   const queue = new RunQueue(db, events, { workspaceDir });
   // ORT's session.run blocks its thread: analyses run in a child so the HTTP + WebSocket server keeps answering.
   const analysisHost = new AnalysisHost(workspaceDir);
   const services = createServices({ db, workspaceDir, mode: 'serve', events, queue, analysisHost });
-  const server = await startServer({ services, events, rendererDir: path.resolve(args.renderer!), figuresDir: figuresDir(workspaceDir), token: newToken(), host: args.host, port });
+  const server = await startServer({ services, events, rendererDir: path.resolve(args.renderer!), figuresDir: figuresDir(workspaceDir), token: newToken(), host: args.host, port, tls, allowHosts: args['allow-host'] ?? [] });
   if (!['127.0.0.1', 'localhost', '::1'].includes(args.host!)) {
     process.stdout.write(`warning: listening on ${args.host}: anyone who can reach it and has the URL's token can use this workbench\n`);
+    if (!tls) process.stdout.write('warning: plain HTTP: the token (and everything you see) crosses the network unencrypted; use --tls-cert/--tls-key, or an SSH tunnel to 127.0.0.1\n');
   }
   const interrupted = queue.recover();
   process.stdout.write(`workspace: ${workspaceDir}\n`);
@@ -64,6 +95,7 @@ async function main(): Promise<void> {
     // Running runs checkpoint and stop; they show as interrupted and resume on request.
     Promise.allSettled([server.close(), queue.close(), analysisHost.close()]).then(() => {
       db.close();
+      lock.release();
       process.exit(0);
     });
   };

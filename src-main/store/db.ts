@@ -15,6 +15,11 @@ export interface OpenOptions {
   /** Migrations to apply (tests pass extra ones); defaults to MIGRATIONS. */
   migrations?: Migration[];
   readonly?: boolean;
+  /**
+   * How long a statement waits for another connection's lock (default 5000 ms). The main process uses
+   * a short wait (store/busy.ts): better-sqlite3 waits synchronously, so a long one freezes every call.
+   */
+  busyTimeoutMs?: number;
 }
 
 export class SchemaError extends Error {
@@ -37,7 +42,7 @@ export function openDb(file: string, opts: OpenOptions = {}): Db {
     // processes (queue, runner ingest, CLI) wait instead of failing with SQLITE_BUSY.
     if (!opts.readonly) db.pragma('journal_mode = WAL');
     db.pragma('foreign_keys = ON');
-    db.pragma('busy_timeout = 5000');
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 5000))}`);
     db.pragma('synchronous = NORMAL');
     if (!opts.readonly) migrate(db, opts.migrations ?? MIGRATIONS);
     return db;

@@ -39,6 +39,15 @@ async function main(): Promise<number> {
   const [{ openWorkspaceDb }, { RunEventBus }, { RunQueue }, { runStudy }, { disposeGemmSessions }] = await Promise.all([
     import('../store/db'), import('../events'), import('../runs/queue'), import('./orchestrate'), import('../analysis/linalg'),
   ]);
+  // The study runs its own queue: it must be the only writer of this workspace (see workspace-lock.ts).
+  const { acquireWorkspaceLock } = await import('../workspace-lock');
+  let lock;
+  try {
+    lock = acquireWorkspaceLock(out, { purpose: 'npm run study' });
+  } catch (e) {
+    process.stderr.write(`study: ${(e as Error).message}\n`);
+    return 2;
+  }
   const db = openWorkspaceDb(out);
   const events = new RunEventBus();
   const queue = new RunQueue(db, events, { workspaceDir: out });
@@ -76,6 +85,7 @@ async function main(): Promise<number> {
   } finally {
     await queue.close();
     db.close();
+    lock.release();
     await disposeGemmSessions();
   }
 }
