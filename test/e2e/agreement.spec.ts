@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
+import { readmeShot } from './readme-shots';
 import { useServe } from './serve-fixture';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -51,7 +52,7 @@ test('agreement panel: layers × measures over seed noise, with verdicts, export
   await expect(verdicts).toContainText(/low layers: \d of 8 measures put the divergence/);
   await expect(verdicts).toContainText('permutations');
   await expect(panel.getByTestId('agreement-rogue')).toContainText('Rogue dimensions');
-  await page.screenshot({ path: path.join(root, 'docs/images/agreement.png'), fullPage: true });
+  await readmeShot(page, 'agreement.png', { fullPage: true });       // docs/images only under UPDATE_SCREENSHOTS=1
 
   // Export the heatmap like every figure: SVG + PDF + PNG beside its spec.
   await fig.getByRole('button', { name: 'Export…' }).click();
