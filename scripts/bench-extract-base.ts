@@ -5,7 +5,8 @@
 // of each and PyTorch ÷ engine (time ratio: > 1 means the engine is faster), and prints Σ|pooled| of
 // both sides (equal when both compute the same activations).
 //   options: --texts N (default 32), --batch B (default 8), --reps N (measured rounds, default 3;
-//            one warm-up round first), --threads N (default 2), --json
+//            one warm-up round first), --threads N (default 2), --json,
+//            --mem-pattern-off (also time sessions with ORT's memory pattern off, interleaved)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +29,7 @@ export async function benchExtractShape(args: string[]): Promise<void> {
   const B = Number(opt('batch', '8'));
   const reps = Number(opt('reps', '3'));
   const threads = Number(opt('threads', '2'));
+  const memPatternOff = args.includes('--mem-pattern-off');
   const T = 512;
   if (vsTorch) {
     const why = torchUnavailable();
@@ -43,6 +45,7 @@ export async function benchExtractShape(args: string[]): Promise<void> {
 
   const dir = mkdtempSync(join(tmpdir(), 'extract-base-'));
   const sessions = new ExtractionSessions(cfg, threads);   // compiled once, as a run's probe logging keeps them
+  const noPattern = memPatternOff ? new ExtractionSessions(cfg, threads, false) : null;
   let torch: TorchSide | null = null;
   try {
     if (vsTorch) {
@@ -54,6 +57,7 @@ export async function benchExtractShape(args: string[]): Promise<void> {
     }
     const engineMs: number[] = [];
     const torchMs: number[] = [];
+    const noPatternMs: number[] = [];
     let engineSum = 0;
     let torchSum = 0;
     for (let r = 0; r < reps + 1; r++) {                   // round 0 warms up (session creation, first touch)
@@ -61,6 +65,11 @@ export async function benchExtractShape(args: string[]): Promise<void> {
       const sets = await extractActivations(cfg, params, texts, { poolings: ['mean'], batchSize: B, maxLength: T, intraOpThreads: threads, sessions });
       const ms = performance.now() - t0;
       engineSum = sets.reduce((a, s) => a + s.data.reduce((x, y) => x + Math.abs(y), 0), 0);
+      if (noPattern) {
+        const t1 = performance.now();
+        await extractActivations(cfg, params, texts, { poolings: ['mean'], batchSize: B, maxLength: T, intraOpThreads: threads, sessions: noPattern });
+        if (r > 0) noPatternMs.push(performance.now() - t1);
+      }
       const t = torch ? await torch.extract(texts, B) : null;
       if (t) torchSum = t.checksum;
       if (r > 0) { engineMs.push(ms); if (t) torchMs.push(t.ms); }
@@ -72,6 +81,7 @@ export async function benchExtractShape(args: string[]): Promise<void> {
       engine_ms: Math.round(e), engine_tokens_per_s: Math.round(tokens / (e / 1000)),
       load_average: Number(loadavg()[0].toFixed(2)),
     };
+    if (noPattern) row.engine_mem_pattern_off_ms = Math.round(median(noPatternMs));
     if (torch) {
       const p = median(torchMs);
       Object.assign(row, {
@@ -85,6 +95,7 @@ export async function benchExtractShape(args: string[]): Promise<void> {
     else {
       console.log(`activation extraction: ${row.config}, ${nTexts} texts × ${T} tokens, batch ${B}, mean pooling of all ${cfg.num_hidden_layers + 1} hidden states, ${threads} threads, median of ${reps} (load ${row.load_average})`);
       console.log(`  engine:  ${row.engine_ms} ms  ${row.engine_tokens_per_s} tok/s`);
+      if (noPattern) console.log(`  engine, memory pattern off: ${row.engine_mem_pattern_off_ms} ms`);
       if (torch) {
         console.log(`  PyTorch: ${row.torch_ms} ms  ${row.torch_tokens_per_s} tok/s  (${row.torch_env})`);
         console.log(`  PyTorch ÷ engine ${(row.torch_over_engine as number).toFixed(2)}; Σ|pooled| ${engineSum.toPrecision(8)} / ${torchSum.toPrecision(8)}`);

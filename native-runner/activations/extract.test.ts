@@ -5,7 +5,8 @@ import { initParameters } from '../model/init';
 import { buildInferenceGraph } from '../model/inference';
 import { parameterSpecs } from '../model/params';
 import { ExtractionSessions, extractActivations } from './extract';
-import { samplePositions } from './pooling';
+import { POOLED_OUTPUTS, TOKEN_ROWS_INPUT } from '../model/pooling-graph';
+import { clsPoolInto, meanPoolInto, samplePositions, tokenPoolInto } from './pooling';
 
 const cfg = presetConfig('tiny', { vocab_size: 40, pad_token_id: 0, cls_token_id: 1, sep_token_id: 2 });
 const params = initParameters(cfg, 7);
@@ -91,6 +92,47 @@ describe('activation extraction', () => {
     } finally {
       await sessions.release();
     }
+  });
+
+  it('pools in the graph exactly as JS pools the full hidden states (padding positions and rows included)', async () => {
+    // one graph with both the hidden states and the pooled outputs: B 4 (3 texts + a padding row), T 48
+    const B = 4, T = 48, k = 3, D = cfg.hidden_size, L1 = cfg.num_hidden_layers + 1;
+    const batch = [texts[3], [1, ...Array.from({ length: 44 }, (_, j) => 3 + ((j * 13) % 37)), 2], texts[0]];  // 12, 46, 3 tokens
+    const g = buildInferenceGraph(cfg, { batchSize: B, seqLen: T, hiddenStates: true, logits: false, pooled: { mean: true, cls: true, tokensPerRow: k } });
+    const s = await ort.InferenceSession.create(g.model, { intraOpNumThreads: 1 });
+    const ids = new BigInt64Array(B * T);                                   // [B, T], pad id 0
+    const mask = new BigInt64Array(B * T);                                  // [B, T]
+    batch.forEach((x, b) => x.forEach((t, j) => { ids[b * T + j] = BigInt(t); mask[b * T + j] = 1n; }));
+    mask[3 * T] = 1n;                                                       // the padding row keeps one key
+    const positions = batch.map((x, b) => samplePositions(5, b, x.length, k)).concat([[0, 0, 0]]);
+    const feeds: Record<string, ort.Tensor> = {
+      input_ids: new ort.Tensor('int64', ids, [B, T]),
+      attention_mask: new ort.Tensor('int64', mask, [B, T]),
+      [TOKEN_ROWS_INPUT]: new ort.Tensor('int64', BigInt64Array.from(positions.flatMap((pos, b) => pos.map((t) => BigInt(b * T + t)))), [B * k]),
+    };
+    for (const p of parameterSpecs(cfg)) feeds[p.name] = new ort.Tensor('float32', params.get(p.name)!, p.shape);
+    const r = await s.run(feeds);
+    await s.release();
+    /** rows of layer l from a pooled output [B·r, L+1, D] */
+    const layerRows = (name: string, l: number, rows: number) => {
+      const x = r[name].data as Float32Array;
+      const outRows = new Float32Array(rows * D);
+      for (let i = 0; i < rows; i++) outRows.set(x.subarray((i * L1 + l) * D, (i * L1 + l + 1) * D), i * D);
+      return outRows;
+    };
+    const relDiff = (a: Float32Array, ref: Float32Array) => maxAbsDiff(a, ref) / ref.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    let worst = 0;
+    for (let l = 0; l < L1; l++) {
+      const h = r[`hidden_state_${l}`].data as Float32Array;               // [B, T, D]
+      const mean = new Float32Array(B * D), cls = new Float32Array(B * D), tok = new Float32Array(B * k * D);
+      meanPoolInto(h, mask, B, T, D, B, mean, 0);
+      clsPoolInto(h, T, D, B, cls, 0);
+      tokenPoolInto(h, T, D, positions, tok, 0, k);
+      worst = Math.max(worst, relDiff(layerRows(POOLED_OUTPUTS.mean, l, B), mean));
+      expect(layerRows(POOLED_OUTPUTS.cls, l, B)).toEqual(cls);           // gathers are copies: bit-identical
+      expect(layerRows(POOLED_OUTPUTS.tokens, l, B * k)).toEqual(tok);
+    }
+    expect(worst).toBeLessThan(1e-6);                                       // float32 sums vs JS float64 sums
   });
 
   it('samples the same token positions every time, never [CLS]/[SEP] when the text is long enough', () => {

@@ -5,13 +5,17 @@
 // mean 34.5 of max 64 tokens) that runs 37% fewer tokens (`npm run bench:extract` measures both ways). Padding rows and positions are masked,
 // so results do not depend on batch size, order or padding (tests compare them to each text alone);
 // every row is written at its text's own index.
+// The pooling runs inside the graph (model/pooling-graph.ts): the session returns only pooled rows
+// [B·r, L+1, D], not every hidden state, which onnxruntime-node would copy out after each run (the JS
+// pooling in pooling.ts is the reference the tests compare it to).
 import * as ort from 'onnxruntime-node';
 import type { ModernBertConfig } from '../model/config';
 import { buildInferenceGraph } from '../model/inference';
 import { parameterSpecs } from '../model/params';
 import { sessionOptions } from '../onnx/session-options';
 import { DEFAULT_POSITION_SEED, DEFAULT_TOKENS_PER_TEXT, truncationLength } from './extraction-settings';
-import { clsPoolInto, meanPoolInto, samplePositions, tokenPoolInto, type Pooling } from './pooling';
+import { POOLED_OUTPUTS, TOKEN_ROWS_INPUT } from '../model/pooling-graph';
+import { POOLINGS, samplePositions, type Pooling } from './pooling';
 
 /** Batch lengths are rounded up to a multiple of this: fewer distinct shapes, so fewer sessions. */
 export const SEQ_STEP = 8;
@@ -32,30 +36,36 @@ export interface ExtractOptions {
   sessions?: ExtractionSessions;
 }
 
-/** Inference sessions (hidden states, no head) of one architecture, one per (B, T) batch shape. */
+/** Inference sessions of one architecture with the pooling done in-graph (model/pooling-graph.ts), one
+ *  per (B, T) batch shape and pooling set. */
 export class ExtractionSessions {
-  private readonly byShape = new Map<string, Promise<{ session: ort.InferenceSession; inputNames: string[] }>>();
-  constructor(private readonly cfg: ModernBertConfig, private readonly threads = 2) {}
+  private readonly byKey = new Map<string, Promise<{ session: ort.InferenceSession; inputNames: string[] }>>();
+  /** memPattern: ORT's memory pattern (session-options.ts); default on, see docs/benchmarks.md, "Activation logging". */
+  constructor(private readonly cfg: ModernBertConfig, private readonly threads = 2, private readonly memPattern = true) {}
 
-  get(B: number, T: number): Promise<{ session: ort.InferenceSession; inputNames: string[] }> {
-    const key = `${B}x${T}`;
-    let s = this.byShape.get(key);
+  get(B: number, T: number, poolings: readonly Pooling[] = POOLINGS, k = DEFAULT_TOKENS_PER_TEXT): Promise<{ session: ort.InferenceSession; inputNames: string[] }> {
+    const tokensPerRow = poolings.includes('tokens') ? k : 0;
+    const key = `${B}x${T}|${['mean', 'cls'].filter((p) => poolings.includes(p as Pooling)).join(',')}|${tokensPerRow}`;
+    let s = this.byKey.get(key);
     if (!s) {
-      const graph = buildInferenceGraph(this.cfg, { batchSize: B, seqLen: T, hiddenStates: true, logits: false });
-      s = ort.InferenceSession.create(graph.model, sessionOptions(this.threads)).then((session) => ({ session, inputNames: graph.inputNames }));
-      this.byShape.set(key, s);
+      const graph = buildInferenceGraph(this.cfg, {
+        batchSize: B, seqLen: T, hiddenStates: false, logits: false,
+        pooled: { mean: poolings.includes('mean'), cls: poolings.includes('cls'), tokensPerRow },
+      });
+      s = ort.InferenceSession.create(graph.model, sessionOptions(this.threads, false, this.memPattern)).then((session) => ({ session, inputNames: graph.inputNames }));
+      this.byKey.set(key, s);
     }
     return s;
   }
 
-  /** Batch shapes compiled so far, e.g. ["50x24", "50x32"]. */
+  /** Batch shapes compiled so far, e.g. ["50x24", "50x32"] (each once, whatever poolings they serve). */
   get shapes(): string[] {
-    return [...this.byShape.keys()];
+    return [...new Set([...this.byKey.keys()].map((k) => k.split('|')[0]))];
   }
 
   async release(): Promise<void> {
-    const all = [...this.byShape.values()];
-    this.byShape.clear();
+    const all = [...this.byKey.values()];
+    this.byKey.clear();
     for (const s of all) await (await s).session.release();
   }
 }
@@ -79,6 +89,7 @@ export async function extractActivations(cfg: ModernBertConfig, params: Map<stri
   const k = o.tokensPerText ?? DEFAULT_TOKENS_PER_TEXT;
   const D = cfg.hidden_size;
   const nLayers = cfg.num_hidden_layers + 1;
+  const positionSeed = o.positionSeed ?? DEFAULT_POSITION_SEED;
   ids.forEach((x, i) => {
     const bad = x.find((t) => !Number.isInteger(t) || t < 0 || t >= cfg.vocab_size);
     if (bad !== undefined) throw new Error(`probe text ${i}: token id ${bad} outside the model's vocabulary (vocab_size ${cfg.vocab_size}): wrong tokenizer for this model?`);
@@ -102,7 +113,7 @@ export async function extractActivations(cfg: ModernBertConfig, params: Map<stri
     for (let start = 0; start < n; start += B) {
       const rows = order.slice(start, start + B);                                  // text indices of this batch
       const Tb = o.padToLongest ? T : Math.min(T, Math.ceil(Math.max(...rows.map((i) => lengths[i])) / SEQ_STEP) * SEQ_STEP);
-      const { session, inputNames } = await sessions.get(B, Tb);
+      const { session, inputNames } = await sessions.get(B, Tb, poolings, k);
       const inputIds = new BigInt64Array(B * Tb).fill(BigInt(cfg.pad_token_id));  // [B, Tb]
       const mask = new BigInt64Array(B * Tb);                                       // [B, Tb]
       rows.forEach((i, b) => {
@@ -117,17 +128,25 @@ export async function extractActivations(cfg: ModernBertConfig, params: Map<stri
         input_ids: new ort.Tensor('int64', inputIds, [B, Tb]),
         attention_mask: new ort.Tensor('int64', mask, [B, Tb]),
       };
+      if (poolings.includes('tokens')) {
+        // flat rows b·Tb + position into a hidden state [B·Tb, D]; padding rows gather row b·Tb
+        const tokenRows = new BigInt64Array(B * k);                                 // [B·k]
+        for (let b = 0; b < B; b++) tokenRows.fill(BigInt(b * Tb), b * k, (b + 1) * k);
+        rows.forEach((i, b) => samplePositions(positionSeed, i, lengths[i], k).forEach((t, j) => { tokenRows[b * k + j] = BigInt(b * Tb + t); }));
+        feeds[TOKEN_ROWS_INPUT] = new ort.Tensor('int64', tokenRows, [B * k]);
+      }
       for (const name of inputNames) { const t = paramFeeds.get(name); if (t) feeds[name] = t; }
       const res = await session.run(feeds);
-      for (let l = 0; l < nLayers; l++) {
-        const h = res[`hidden_state_${l}`].data as Float32Array;                   // [B, Tb, D]
-        for (const p of poolings) {
+      for (const p of poolings) {
+        const pooled = res[POOLED_OUTPUTS[p]].data as Float32Array;               // [B·r, L+1, D], r = k for tokens, else 1
+        const r = p === 'tokens' ? k : 1;
+        for (let l = 0; l < nLayers; l++) {
           const target = out.get(key(l, p))!;
           rows.forEach((i, b) => {
-            const hb = h.subarray(b * Tb * D, (b + 1) * Tb * D);                    // [Tb, D] of text i
-            if (p === 'mean') meanPoolInto(hb, mask.subarray(b * Tb, (b + 1) * Tb), 1, Tb, D, 1, target, i);
-            else if (p === 'cls') clsPoolInto(hb, Tb, D, 1, target, i);
-            else tokenPoolInto(hb, Tb, D, [samplePositions(o.positionSeed ?? DEFAULT_POSITION_SEED, i, lengths[i], k)], target, i, k);
+            for (let j = 0; j < r; j++) {
+              const src = ((b * r + j) * nLayers + l) * D;
+              target.set(pooled.subarray(src, src + D), (i * r + j) * D);       // row of text i (its j-th sampled token)
+            }
           });
         }
       }

@@ -1,9 +1,10 @@
 // Inference graphs (no gradients): logits and/or HF hidden_states for a fixed (B, T), parameters as
-// inputs named by HF keys. Used by the reference test and later by activation logging.
+// inputs named by HF keys. Used by the reference test and by activation logging (pooled outputs).
 import { Graph, type FloatDType } from '../graph/builder';
 import type { ModernBertConfig } from './config';
 import { modernBertForward } from './modernbert';
 import { parameterSpecs } from './params';
+import { addPooledOutputs, type PoolingGraphOptions } from './pooling-graph';
 
 export interface InferenceGraphOptions {
   batchSize: number;
@@ -12,11 +13,14 @@ export interface InferenceGraphOptions {
   causal?: boolean;
   hiddenStates?: boolean;      // outputs hidden_state_0 .. hidden_state_L, each [B, T, D]
   logits?: boolean;            // output logits [B, T, V] (default true)
+  /** Pooled hidden states as outputs (pooling-graph.ts): pooled_mean / pooled_cls [B, L+1, D],
+   *  pooled_tokens [B·k, L+1, D] with an extra input token_rows [B·k]. */
+  pooled?: PoolingGraphOptions;
 }
 
 export interface InferenceGraph {
   model: Uint8Array;
-  inputNames: string[];        // input_ids, attention_mask, then parameters in HF order
+  inputNames: string[];        // input_ids, attention_mask, parameters in HF order, then token_rows if pooled tokens
   outputNames: string[];
 }
 
@@ -38,5 +42,6 @@ export function buildInferenceGraph(cfg: ModernBertConfig, o: InferenceGraphOpti
       outputNames.push(g.output(r, `hidden_state_${i}`).name);
     });
   }
+  if (o.pooled) outputNames.push(...addPooledOutputs(g, f.hiddenStates, attentionMask, o.pooled));
   return { model: g.toModel(), inputNames: g.inputs.map((i) => i.name), outputNames };
 }
