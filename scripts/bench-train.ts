@@ -215,7 +215,7 @@ if (flag('vs-torch')) {
   await benchTrainVsTorch({
     shapes: SHAPES.filter((s) => (only ? s.name === only : !s.optIn)),
     runs: RUNS.filter((_, ri) => !onlyRun || Number(onlyRun) === ri),
-    config, batches, hyper, steps, warmup, threads, spinWait, json,
+    config, batches, hyper, steps, warmup, threads, spinWait, json, stepsPerCall: stepsPerCall[0],
   });
   process.exit(0);
 }

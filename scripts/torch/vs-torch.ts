@@ -31,6 +31,7 @@ export interface VsTorchOptions {
   spinWait: boolean;
   json: boolean;
   lr?: number;                   // default 2e-4, as the engine-only benchmark
+  stepsPerCall?: number;         // engine: K optimizer steps per ORT run (K-step Scan); a sample = K steps, time / K
 }
 
 export async function benchTrainVsTorch(o: VsTorchOptions): Promise<void> {
@@ -60,20 +61,24 @@ export async function benchTrainVsTorch(o: VsTorchOptions): Promise<void> {
       for (const [ri, r] of o.runs.entries()) {
         const state = initTrainState(cfg, 7);
         if (ri === 0) writeSafetensors(weights, new Map(parameterSpecs(cfg).map((p) => [p.name, { shape: p.shape, data: state.params.get(p.name)! }])));
-        const ours = await createTrainStep(cfg, state, { objective: r.objective, freeze: r.freeze, batchSize: s.B, seqLen: s.T, hyper: o.hyper, intraOpThreads: o.threads, spinWait: o.spinWait });
+        const K = o.stepsPerCall ?? 1;
+        const ours = await createTrainStep(cfg, state, { objective: r.objective, freeze: r.freeze, batchSize: s.B, seqLen: s.T, hyper: o.hyper, intraOpThreads: o.threads, spinWait: o.spinWait, stepsPerCall: K });
         const info = await torch.init({ config: cfg, objective: r.objective, freeze: r.freeze, hyper: o.hyper, weights });
-        const data = o.batches(s, r.objective, 4);
+        const data = o.batches(s, r.objective, Math.max(4, K));
         const engineMs: number[] = [];
         const torchMs: number[] = [];
         let firstLoss: [number, number] = [NaN, NaN];
         for (let i = 0; i < o.warmup + o.steps; i++) {
-          const b = data[i % data.length];
+          // K > 1: one engine sample is one run of K steps (ms per step = its time / K); PyTorch
+          // takes the same K batches one step at a time, and its sample is their median
+          const bs = K === 1 ? [data[i % data.length]] : data.slice(0, K);
           const t0 = performance.now();
-          const a = await ours.step(b, lr);
+          const a = K === 1 ? [await ours.step(bs[0], lr)] : await ours.stepMany(bs, bs.map(() => lr));
           const t1 = performance.now();
-          const t = await torch.step(b, lr);
-          if (i === 0) firstLoss = [a.loss, t.loss];
-          if (i >= o.warmup) { engineMs.push(t1 - t0); torchMs.push(t.ms); }
+          const ts = [];
+          for (const b of bs) ts.push(await torch.step(b, lr));
+          if (i === 0) firstLoss = [a[0].loss, ts[0].loss];
+          if (i >= o.warmup) { engineMs.push((t1 - t0) / K); torchMs.push(median(ts.map((t) => t.ms))); }
         }
         await ours.release();
         const e = median(engineMs);
@@ -85,10 +90,10 @@ export async function benchTrainVsTorch(o: VsTorchOptions): Promise<void> {
           torch_over_engine: Number((p / e).toFixed(3)),
           engine_tokens_per_s: Math.round((s.B * s.T) / (e / 1000)), torch_tokens_per_s: Math.round((s.B * s.T) / (p / 1000)),
           first_loss_engine: firstLoss[0], first_loss_torch: firstLoss[1],
-          torch: info.torch, torch_env: envText, engine_env: engineEnv, threads: o.threads, steps: o.steps, load_average: Number(loadavg()[0].toFixed(2)),
+          steps_per_call: K, torch: info.torch, torch_env: envText, engine_env: engineEnv, threads: o.threads, steps: o.steps, load_average: Number(loadavg()[0].toFixed(2)),
         };
         if (o.json) console.log(JSON.stringify(row));
-        else console.log(`${row.config.padEnd(42)} ${r.objective} frozen=${r.frozen.padEnd(24)} engine ${e.toFixed(1).padStart(8)} ms  PyTorch ${p.toFixed(1).padStart(8)} ms  PyTorch ÷ engine ${row.torch_over_engine.toFixed(2)}  (first loss ${firstLoss[0].toFixed(5)} / ${firstLoss[1].toFixed(5)})`);
+        else console.log(`${row.config.padEnd(42)} ${r.objective} frozen=${r.frozen.padEnd(24)} K=${K} engine ${e.toFixed(1).padStart(8)} ms  PyTorch ${p.toFixed(1).padStart(8)} ms  PyTorch ÷ engine ${row.torch_over_engine.toFixed(2)}  (first loss ${firstLoss[0].toFixed(5)} / ${firstLoss[1].toFixed(5)})`);
       }
     }
   } finally {

@@ -28,6 +28,8 @@ export function agreementHeatmapSpec(r: Pick<AgreementResult, 'layers' | 'measur
       valueLabel: withRatio ? 'log₁₀ (divergence ÷ seed noise)' : 'divergence',
       square: false,
     },
-    options: { size: 'acl-column', aspect: 0.9, title },
+    // full width: at column width the eight measure names do not fit side by side, and the heatmap
+    // would thin them out (a named column must never lose its label)
+    options: { size: 'acl-full', aspect: 0.5, title },
   };
 }
