@@ -13,12 +13,14 @@ import { parameterSpecs } from '../model/params';
 import { extractActivations } from './extract';
 import { extractionSettings } from './extraction-settings';
 import { readProbeSet } from './probe-set';
-import { writeActivationDir } from './store-files';
+import { activationDirFor, writeActivationDir } from './store-files';
 
 export interface ProbeLogging {
   /** Save the starting weights as a model directory (config.json + model.safetensors), atomically. */
   writeStartModel(dir: string, state: TrainState): void;
   log(modelDir: string, state: TrainState, step: number, phase: string, emit: (e: RunEventBody) => void): Promise<void>;
+  /** Whether `modelDir` already holds this probe set's activations (complete: written atomically). */
+  has(modelDir: string): boolean;
 }
 
 export function prepareProbeLogging(config: RunConfig, model: ModernBertConfig, threads = config.threads): ProbeLogging {
@@ -42,6 +44,9 @@ export function prepareProbeLogging(config: RunConfig, model: ModernBertConfig, 
       writeSafetensors(path.join(tmp, 'model.safetensors'), tensors);
       fs.rmSync(dir, { recursive: true, force: true });
       fs.renameSync(tmp, dir);
+    },
+    has(modelDir) {
+      return fs.existsSync(path.join(activationDirFor(modelDir, probe.sha256), 'meta.json'));
     },
     async log(modelDir, state, step, phase, emit) {
       const sets = await extractActivations(model, state.params, ids, {

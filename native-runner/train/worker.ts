@@ -16,7 +16,10 @@ import type { RunConfig, RunEventBody } from '../protocol';
 import { checkpointDirName, loadModelDir, readCheckpoint, writeCheckpoint } from '../checkpoint/checkpoint';
 import type { RngState } from '../util/rng';
 import { runLoop, trainerStateAt, type PreparedBatch, type RunnerKey } from './loop';
-import { planPhases } from './schedule';
+import { phaseAt, planPhases, type PhasePlan } from './schedule';
+
+/** The phase a checkpoint after `step` updates belongs to (the one of its last update). */
+const planPhaseName = (plan: PhasePlan[], step: number) => phaseAt(plan, Math.max(0, step - 1)).phase.name;
 import type { TrainState, TrainStepRunner } from './step-api';
 import { createTrainStep, mlmLossRows } from './train-step';
 import { freezeKey } from './freeze';
@@ -108,6 +111,12 @@ async function main(): Promise<void> {
     const startDir = join(w.outDir, 'start');
     probe.writeStartModel(startDir, state);
     await probe.log(startDir, state, 0, 'start', emit);
+  }
+  // A runner stopped between writing a checkpoint and logging its activations (a second SIGTERM ends
+  // it at once) leaves that checkpoint without them, and the run resumes from exactly that one: log
+  // them now, or every analysis of the run would miss a point.
+  if (probe && w.resumeDir && !probe.has(w.resumeDir)) {
+    await probe.log(w.resumeDir, state, startStep, planPhaseName(plan, startStep), emit);
   }
 
   const result = await runLoop({
