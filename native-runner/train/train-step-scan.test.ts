@@ -6,6 +6,7 @@
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { makeBatches } from '../../test/train/batches';
+import { cloneState, sameBits } from '../../test/train/state';
 import { tinyConfig } from '../../test/reference/tiny-setup';
 import { parameterSpecs } from '../model/params';
 import { isFrozen, NO_FREEZE } from './freeze';
@@ -21,13 +22,6 @@ const B = 4;
 const T = 16;
 const lrs = [1e-3, 2e-3, 3e-3, 2.5e-3, 2e-3];
 
-const cloneState = (s: TrainState): TrainState => ({
-  params: new Map([...s.params].map(([k, v]) => [k, v.slice()])),
-  expAvg: new Map([...s.expAvg].map(([k, v]) => [k, v.slice()])),
-  expAvgSq: new Map([...s.expAvgSq].map(([k, v]) => [k, v.slice()])),
-  adamStep: s.adamStep,
-});
-const sameBits = (a: Float32Array, b: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
 function maxDiff(a: TrainState, b: TrainState): number {
   let d = 0;

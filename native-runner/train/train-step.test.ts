@@ -3,6 +3,7 @@
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { makeBatches } from '../../test/train/batches';
+import { cloneState, sameBits } from '../../test/train/state';
 import { tinyConfig } from '../../test/reference/tiny-setup';
 import { parameterSpecs } from '../model/params';
 import { isFrozen, NO_FREEZE } from './freeze';
@@ -15,14 +16,6 @@ const hyper: AdamWHyper = { beta1: 0.9, beta2: 0.98, eps: 1e-6, weightDecay: 1e-
 const B = 4;
 const T = 16;
 
-const cloneState = (s: TrainState): TrainState => ({
-  params: new Map([...s.params].map(([k, v]) => [k, v.slice()])),
-  expAvg: new Map([...s.expAvg].map(([k, v]) => [k, v.slice()])),
-  expAvgSq: new Map([...s.expAvgSq].map(([k, v]) => [k, v.slice()])),
-  adamStep: s.adamStep,
-});
-
-const sameBits = (a: Float32Array, b: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
 describe('train step (float32, tiny model)', () => {
   for (const objective of ['mlm', 'clm'] as const) {
