@@ -13,7 +13,9 @@
 //            --steps-per-call K[,K2] (K optimizer steps per ORT run: the K-step Scan graph; one row per K;
 //            a sample is one run of K steps, ms/step = its time / K), --optimizer graph|host (where AdamW
 //            runs at K = 1; default host on the CPU), --device cpu|cuda; every row reports the bytes that
-//            crossed the session boundary per optimizer step (feeds + fetched outputs),
+//            crossed the session boundary per optimizer step (feeds + fetched outputs), minor page faults
+//            and system CPU time per step, and the process's peak RSS so far (run one row with --run I
+//            to read a row's own peak; WORKBENCH_NO_MALLOC_TUNABLES=1 measures without the malloc settings),
 //            --vs-torch (each row also in PyTorch, interleaved step by step: scripts/torch/vs-torch.ts)
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
@@ -238,14 +240,21 @@ for (const s of SHAPES) {
       objective: r.objective, freeze: r.freeze, batchSize: s.B, seqLen: s.T, hyper, intraOpThreads: threads, spinWait, profileFilePrefix: prefix,
       device, stepsPerCall: K, optimizer: K === 1 && optimizerOpt ? optimizerOpt : undefined,
     });
-    benches.push({ r, K, runner, flops, prefix, data: batches(s, r.objective, Math.max(4, K)), times: [] as number[], bytes: 0 });
+    benches.push({ r, K, runner, flops, prefix, data: batches(s, r.objective, Math.max(4, K)), times: [] as number[], bytes: 0, faults: [] as number[], sysMs: [] as number[] });
   }
   for (let i = 0; i < warmup + steps; i++) {
     for (const b of benches) {
+      const ru0 = process.resourceUsage();
       const t0 = performance.now();
       if (b.K === 1) await b.runner.step(b.data[i % b.data.length], 2e-4);
       else await b.runner.stepMany(b.data.slice(0, b.K), Array(b.K).fill(2e-4));
-      if (i >= warmup) b.times.push((performance.now() - t0) / b.K);
+      const ru1 = process.resourceUsage();
+      if (i >= warmup) {
+        b.times.push((performance.now() - t0) / b.K);
+        // page faults and system CPU time of the step: what malloc settings change (docs/benchmarks.md)
+        b.faults.push((ru1.minorPageFault - ru0.minorPageFault) / b.K);
+        b.sysMs.push((ru1.systemCPUTime - ru0.systemCPUTime) / 1000 / b.K);
+      }
       b.bytes = b.runner.lastCallBytes / b.K;
     }
   }
@@ -262,10 +271,13 @@ for (const s of SHAPES) {
       gflop_per_step: Number((flops / 1e9).toFixed(2)),
       min_ms: Number(Math.min(...times).toFixed(2)),
       steps_per_call: b.K, bytes_per_step: Math.round(b.bytes), device,
+      page_faults_per_step: Math.round(median(b.faults)), sys_ms_per_step: Number(median(b.sysMs).toFixed(1)),
+      peak_rss_gib: Number((process.resourceUsage().maxRSS / 2 ** 20).toFixed(2)),   // of this process so far
+      glibc_tunables: process.env.GLIBC_TUNABLES ?? '',
       steps, threads, spin_wait: spinWait,
     };
     if (json) console.log(JSON.stringify(row));
-    else console.log(`${row.config.padEnd(42)} ${r.objective} frozen=${r.frozen.padEnd(24)} K=${b.K} ${row.ms_per_step.toFixed(1).padStart(7)} ms/step (min ${row.min_ms.toFixed(1)})  ${row.tokens_per_s} tok/s  ${row.gflops_per_s} GFLOP/s  ${(row.bytes_per_step / 2 ** 20).toFixed(1)} MiB/step across the session boundary`);
+    else console.log(`${row.config.padEnd(42)} ${r.objective} frozen=${r.frozen.padEnd(24)} K=${b.K} ${row.ms_per_step.toFixed(1).padStart(7)} ms/step (min ${row.min_ms.toFixed(1)})  ${row.tokens_per_s} tok/s  ${row.gflops_per_s} GFLOP/s  ${(row.bytes_per_step / 2 ** 20).toFixed(1)} MiB/step across the session boundary  ${row.page_faults_per_step} faults/step  sys ${row.sys_ms_per_step} ms/step  peak RSS ${row.peak_rss_gib} GiB`);
     if (prefix) {
       const file = readdirSync(profileDir).filter((f) => join(profileDir, f).startsWith(prefix)).sort().pop();
       if (file) console.log(summarizeProfile(join(profileDir, file)));

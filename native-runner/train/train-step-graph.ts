@@ -202,7 +202,7 @@ export const STEPS_DIM = 'K';
  */
 export function buildScanTrainStepGraph(cfg: ModernBertConfig, o: TrainStepGraphOptions): TrainStepGraph {
   const dtype = o.dtype ?? 'float32';
-  const { specs, trainable, frozen, segments } = check(cfg, o);
+  const { trainable, frozen, segments } = check(cfg, o);
   const L = cfg.num_hidden_layers;
 
   // body: one step on loop-state segments; trainable parameters are views (Slice + Reshape) of them
