@@ -6,7 +6,11 @@ import { fmtShape, sameShape, type Graph, type TapeEntry, type Value } from './b
 import { sum } from './raw';
 import { gradientOf } from './registry';
 
-export type GradFn = (g: Graph, entry: TapeEntry, dOutputs: readonly (Value | null)[]) => readonly (Value | null)[];
+/** A backward builder. `prior(k)`, when an op calls it, hands over the gradient already summed for
+ *  input k from its other consumers (null if none), and the op's result for input k must then include
+ *  it: the embedding's scatter-add accumulates straight into the tied decoder's [V, D] gradient instead
+ *  of scattering into zeros and adding (two fewer [V, D] tensors live at the end of the backward). */
+export type GradFn = (g: Graph, entry: TapeEntry, dOutputs: readonly (Value | null)[], prior?: (k: number) => Value | null) => readonly (Value | null)[];
 
 /** Emit the gradient of scalar `loss` w.r.t. each of `wrt` (null when `loss` does not depend on it). */
 export function gradients(g: Graph, loss: Value, wrt: readonly Value[]): Map<string, Value | null> {
@@ -25,7 +29,14 @@ export function gradients(g: Graph, loss: Value, wrt: readonly Value[]): Map<str
     const entry = g.tape[i];
     const dOut = entry.outputs.map(take);
     if (dOut.every((d) => d === null)) continue;                   // does not reach the loss
-    const dIn = gradientOf(entry.op)(g, entry, dOut);
+    const absorbed = new Set<number>();                             // inputs whose prior sum the op took over
+    const prior = (k: number): Value | null => {
+      const x = entry.inputs[k];
+      if (!x.requiresGrad || entry.inputs.indexOf(x) !== k) return null;   // a repeated input keeps plain summing
+      absorbed.add(k);
+      return take(x);
+    };
+    const dIn = gradientOf(entry.op)(g, entry, dOut, prior);
     entry.inputs.forEach((x, k) => {
       const d = dIn[k];
       if (!x.requiresGrad || !d) return;
@@ -33,7 +44,8 @@ export function gradients(g: Graph, loss: Value, wrt: readonly Value[]): Map<str
         throw new Error(`backward of ${entry.op}: gradient ${fmtShape(d.shape)} for input ${k} of shape ${fmtShape(x.shape)}`);
       }
       const list = pending.get(x.name);
-      if (list) list.push(d);
+      if (absorbed.has(k)) pending.set(x.name, [d]);                 // d already holds the earlier contributions
+      else if (list) list.push(d);
       else pending.set(x.name, [d]);
     });
   }

@@ -27,12 +27,18 @@ function truncatedNormal(rand: () => number, out: Float32Array | Float64Array, s
   }
 }
 
-export function initParameters(cfg: ModernBertConfig, seed: number): Map<string, Float32Array> {
+/** Fresh parameters by HF name. `into` (zeroed arrays of the right lengths, e.g. views into packed
+ *  training buffers) is filled in place instead, so a ModernBERT-base init does not allocate its
+ *  0.6 GB twice. */
+export function initParameters(cfg: ModernBertConfig, seed: number, into?: ReadonlyMap<string, Float32Array>): Map<string, Float32Array> {
   const rand = mulberry32(seed);
   const cutoff = cfg.initializer_cutoff_factor ?? 3;
   const out = new Map<string, Float32Array>();
   for (const s of parameterSpecs(cfg)) {
-    const t = new Float32Array(s.shape.reduce((a, b) => a * b, 1));
+    const n = s.shape.reduce((a, b) => a * b, 1);
+    const given = into?.get(s.name);
+    if (into && (!given || given.length !== n)) throw new Error(`initParameters: no ${n}-value array for ${s.name}`);
+    const t = given ?? new Float32Array(n);
     if (s.initStd > 0) truncatedNormal(rand, t, s.initStd, cutoff);
     else if (s.name.endsWith('norm.weight')) t.fill(1);
     out.set(s.name, t);

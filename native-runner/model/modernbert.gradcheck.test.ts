@@ -30,6 +30,26 @@ describe('tiny ModernBERT gradients (float64 vs central differences)', () => {
     });
   }
 
+  // tiny has B·T = 16 = D, so the GeGLU split cuts the activation; a narrower model (D 8 < B·T)
+  // takes the other path, which splits Wi itself (modernbert.ts)
+  it('clm, weight-split GeGLU path (B·T > D): every parameter tensor within 1e-5', async () => {
+    const narrow = { ...cfg, hidden_size: 8 };
+    const nspecs = parameterSpecs(narrow);
+    const P = tinyParams(narrow);
+    const inputs: CheckInput[] = [
+      { name: 'input_ids', shape: [2, 8], data: toI64(TINY_BATCH.ids) },
+      { name: 'attention_mask', shape: [2, 8], data: toI64(TINY_BATCH.mask) },
+      { name: 'labels', shape: [2, 8], data: toI64(TINY_BATCH.clmLabels) },
+      ...nspecs.map((s) => ({ name: s.name, shape: s.shape, data: P.get(s.name)! })),
+    ];
+    const res = await gradcheck((g, v) => {
+      const params = new Map(nspecs.map((s) => [s.name, v[s.name]]));
+      return objectiveLoss(g, narrow, params, { inputIds: v.input_ids, attentionMask: v.attention_mask, labels: v.labels }, 'clm').loss;
+    }, inputs, { maxEntries: 6 });
+    expect(Object.keys(res.perInput)).toHaveLength(nspecs.length);
+    expect(res.worst).toBeLessThanOrEqual(1e-5);
+  });
+
   it('mlm with sparse prediction (head on gathered rows): every parameter tensor within 1e-5', async () => {
     const P = tinyParams(cfg);
     const flat = TINY_BATCH.mlmLabels.flat();

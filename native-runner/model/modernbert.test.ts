@@ -52,6 +52,22 @@ describe('ModernBERT forward vs plain-JS reference', () => {
     });
   }
 
+  it('weight-split GeGLU path (B·T > D) agrees too (float64)', async () => {
+    const narrow = { ...cfg, hidden_size: 8 };                              // B·T = 16 > 8: Wi is split, not the activation
+    const Pn = tinyParams(narrow);
+    const ref = referenceForward(narrow, Pn, TINY_BATCH.ids, TINY_BATCH.mask, false);
+    const gm = buildInferenceGraph(narrow, { batchSize: B, seqLen: T, dtype: 'float64' });
+    const s = await ort.InferenceSession.create(gm.model, { intraOpNumThreads: 1 });
+    const f: Record<string, ort.Tensor> = {
+      input_ids: new ort.Tensor('int64', toI64(TINY_BATCH.ids), [B, T]),
+      attention_mask: new ort.Tensor('int64', toI64(TINY_BATCH.mask), [B, T]),
+    };
+    for (const sp of parameterSpecs(narrow)) f[sp.name] = new ort.Tensor('float64', Pn.get(sp.name)!, sp.shape);
+    const out = await s.run(f);
+    expect(relDiff(out.logits.data as Float64Array, ref.logits)).toBeLessThan(1e-10);
+    await s.release();
+  });
+
   it('float32 graph agrees to float32 precision', async () => {
     const ref = referenceForward(cfg, P, TINY_BATCH.ids, TINY_BATCH.mask, false);
     const gm = buildInferenceGraph(cfg, { batchSize: B, seqLen: T, dtype: 'float32' });

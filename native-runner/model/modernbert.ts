@@ -75,11 +75,17 @@ export function modernBertForward(g: Graph, cfg: ModernBertConfig, params: Reado
     h = ops.add(g, h, ops.linear(g, merged, p(pre + 'attn.Wo.weight')));
     // GeGLU MLP
     const m = ops.layerNorm(g, h, p(pre + 'mlp_norm.weight'), eps);
-    // Wi·m chunked into (input, gate): split the weight [2F, D] rather than the activation [B·T, 2F]
-    // (same math; the split and its backward concat then move 2F·D floats instead of B·T·2F)
-    const [wIn, wGate] = ops.split(g, p(pre + 'mlp.Wi.weight'), 0, [F, F]);                  // [F, D] each
-    const xin = ops.linear(g, m, wIn);                                                          // [B·T, F]
-    const gate = ops.linear(g, m, wGate);                                                       // [B·T, F]
+    // Wi·m chunked into (input, gate) [B·T, F] each. Same math either way; split whichever is
+    // smaller, the activation [B·T, 2F] or the weight [2F, D]: the split and its backward concat
+    // move that many floats, and a weight split's two halves are copies that stay alive until the
+    // backward (2F·D floats per layer: 148 MiB at ModernBERT-base, where B·T = 512 < D = 768).
+    let xin: Value, gate: Value;
+    if (B * T <= D) [xin, gate] = ops.split(g, ops.linear(g, m, p(pre + 'mlp.Wi.weight')), 1, [F, F]);
+    else {
+      const [wIn, wGate] = ops.split(g, p(pre + 'mlp.Wi.weight'), 0, [F, F]);                // [F, D] each
+      xin = ops.linear(g, m, wIn);
+      gate = ops.linear(g, m, wGate);
+    }
     h = ops.add(g, h, ops.linear(g, ops.mul(g, ops.gelu(g, xin), gate), p(pre + 'mlp.Wo.weight')));
     hiddenStates.push(h);
   }

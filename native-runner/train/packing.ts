@@ -36,7 +36,7 @@ export function segmentsOf(cfg: ModernBertConfig): Segment[] {
   return [...bySlot.values()];
 }
 
-type Kind = 'params' | 'expAvg' | 'expAvgSq';
+export type Kind = 'params' | 'expAvg' | 'expAvgSq';
 const KINDS: Kind[] = ['params', 'expAvg', 'expAvgSq'];
 
 export interface PackedState {
@@ -53,6 +53,55 @@ function checkArray(kind: Kind, s: ParamSpec, t: Float32Array | undefined): Floa
   if (!(t instanceof Float32Array)) throw new Error(`TrainState.${kind}["${s.name}"] must be a Float32Array`);
   if (t.length !== n) throw new Error(`TrainState.${kind}["${s.name}"] has ${t.length} values, shape [${s.shape}] needs ${n}`);
   return t;
+}
+
+function allocatePacked(segments: Segment[]): PackedState {
+  const p: PackedState = { segments, flat: { params: new Map(), expAvg: new Map(), expAvgSq: new Map() }, views: { params: new Map(), expAvg: new Map(), expAvgSq: new Map() } };
+  for (const seg of segments) {
+    for (const kind of KINDS) {
+      const buf = new Float32Array(seg.length);
+      p.flat[kind].set(seg.key, buf);
+      seg.specs.forEach((s, i) => {
+        p.views[kind].set(s.name, buf.subarray(seg.offsets[i], seg.offsets[i] + s.shape.reduce((a, b) => a * b, 1)));
+      });
+    }
+  }
+  return p;
+}
+
+/**
+ * A TrainState born packed: zero parameters and moments, adamStep 0, its maps already holding the
+ * views. Fill the parameters in place (initParameters' `into`, or `fillPacked` from loaded arrays):
+ * packing a separately allocated state afterwards holds every tensor twice for a moment, and with
+ * the runner's malloc settings (util/malloc-tunables.ts) that moment's peak stays resident.
+ */
+export function newPackedState(cfg: ModernBertConfig): TrainState {
+  const p = allocatePacked(segmentsOf(cfg));
+  const state: TrainState = { params: new Map(p.views.params), expAvg: new Map(p.views.expAvg), expAvgSq: new Map(p.views.expAvgSq), adamStep: 0 };
+  packed.set(state, p);
+  return state;
+}
+
+/**
+ * Copy `source` tensors (e.g. a loaded model's parameters, by HF name) into `state`'s packed
+ * views, dropping each from `source` as it goes so its array can be collected; names `state`
+ * does not hold are ignored, a missing or mis-sized one is an error (nothing is written then).
+ */
+export function fillPacked(state: TrainState, kind: Kind, source: Map<string, Float32Array>): void {
+  const views = state[kind];
+  for (const [name, view] of views) {
+    const t = source.get(name);
+    if (!t) throw new Error(`${kind}: missing "${name}"`);
+    if (t.length !== view.length) throw new Error(`${kind}["${name}"] has ${t.length} values, ${view.length} expected`);
+  }
+  let copied = 0;
+  for (const [name, view] of views) {
+    const t = source.get(name)!;
+    view.set(t);
+    source.delete(name);
+    copied += t.byteLength;
+  }
+  if (copied > COLLECT_AFTER_BYTES) collectGarbage();
 }
 
 /**
@@ -75,17 +124,7 @@ export function ensurePacked(cfg: ModernBertConfig, state: TrainState): PackedSt
     }
   }
   if (!p) {
-    p = { segments, flat: { params: new Map(), expAvg: new Map(), expAvgSq: new Map() }, views: { params: new Map(), expAvg: new Map(), expAvgSq: new Map() } };
-    for (const seg of segments) {
-      for (const kind of KINDS) {
-        const buf = new Float32Array(seg.length);
-        p.flat[kind].set(seg.key, buf);
-        seg.specs.forEach((s, i) => {
-          // filled by the re-homing loop below, which also counts what it copied
-          p!.views[kind].set(s.name, buf.subarray(seg.offsets[i], seg.offsets[i] + s.shape.reduce((a, b) => a * b, 1)));
-        });
-      }
-    }
+    p = allocatePacked(segments);                     // filled by the re-homing loop below, which counts what it copied
     packed.set(state, p);
   }
   let copied = 0;

@@ -18,7 +18,7 @@ import { initParameters } from '../model/init';
 import { parameterSpecs } from '../model/params';
 import { sessionOptions } from '../onnx/session-options';
 import { freezeKey, isFrozen } from './freeze';
-import { ensurePacked, type PackedState, type Segment } from './packing';
+import { ensurePacked, newPackedState, type PackedState, type Segment } from './packing';
 import { hostAdamwScalars, hostAdamwUpdate } from './adamw-host';
 import type { AdamWHyper, Batch, FreezeSpec, Objective, StepResult, TrainState, TrainStepRunner } from './step-api';
 import {
@@ -71,11 +71,11 @@ export function mlmLossRows(batchSize: number, seqLen: number, maskRate: number)
 
 export const CUDA_INSTALL_HINT = 'ONNXRUNTIME_NODE_INSTALL=cuda12 npm run setup:cuda';
 
-/** Fresh state: seeded HF-style init, zero moments, adamStep 0. */
+/** Fresh state: seeded HF-style init, zero moments, adamStep 0; packed from the start (packing.ts). */
 export function initTrainState(cfg: ModernBertConfig, seed: number): TrainState {
-  const params = initParameters(cfg, seed);
-  const zeros = () => new Map([...params].map(([k, v]) => [k, new Float32Array(v.length)]));
-  return { params, expAvg: zeros(), expAvgSq: zeros(), adamStep: 0 };
+  const state = newPackedState(cfg);
+  initParameters(cfg, seed, state.params);
+  return state;
 }
 
 /** The form of graph a runner compiles (see the header). */

@@ -11,7 +11,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { join } from 'node:path';
 import type { ModernBertConfig } from '../model/config';
-import { initParameters } from '../model/init';
 import type { RunConfig, RunEventBody } from '../protocol';
 import { checkpointDirName, loadModelDir, readCheckpoint, writeCheckpoint } from '../checkpoint/checkpoint';
 import type { RngState } from '../util/rng';
@@ -21,7 +20,8 @@ import { phaseAt, planPhases, type PhasePlan } from './schedule';
 /** The phase a checkpoint after `step` updates belongs to (the one of its last update). */
 const planPhaseName = (plan: PhasePlan[], step: number) => phaseAt(plan, Math.max(0, step - 1)).phase.name;
 import type { TrainState, TrainStepRunner } from './step-api';
-import { createTrainStep, mlmLossRows } from './train-step';
+import { createTrainStep, initTrainState, mlmLossRows } from './train-step';
+import { fillPacked, newPackedState } from './packing';
 import { freezeKey } from './freeze';
 import { freezeSpec } from '../protocol';
 import { prepareProbeLogging } from '../activations/probe-logging';
@@ -47,10 +47,12 @@ function initialState(w: WorkerInput): { state: TrainState; startStep: number } 
     const { state, trainer } = readCheckpoint(w.resumeDir, w.modelConfig);
     return { state, startStep: trainer.step };
   }
-  const params = w.initFrom ? loadModelDir(w.initFrom, w.modelConfig).params : initParameters(w.modelConfig, w.config.seed);
-  params.delete('decoder.weight'); // tied to the embeddings
-  const zeros = () => new Map([...params].map(([k, v]) => [k, new Float32Array(v.length)]));
-  return { state: { params, expAvg: zeros(), expAvgSq: zeros(), adamStep: 0 }, startStep: 0 };
+  if (!w.initFrom) return { state: initTrainState(w.modelConfig, w.config.seed), startStep: 0 };
+  const state = newPackedState(w.modelConfig);
+  const loaded = loadModelDir(w.initFrom, w.modelConfig).params;
+  loaded.delete('decoder.weight'); // tied to the embeddings
+  fillPacked(state, 'params', loaded);
+  return { state, startStep: 0 };
 }
 
 async function main(): Promise<void> {
