@@ -4,7 +4,7 @@
 // constant series (LR in the first steps, accuracy 1.0), three logged steps, many phase markers,
 // freeze masks, bands. test/e2e/chart-text.spec.ts renders each in Chromium and checks its text.
 import type { CompareResult, ModelInfo, ProbeResult, TrajectoryResult } from '../../src-main/common/analysis-types';
-import { crossHeatmapSpec, deltaHeatmapSpec, divergenceSpec, panelsSpec, probeHeatmapSpec, probeSpec, ratioSpec, trajectorySpec } from '../../src-main/common/charts/compare-specs';
+import { confusionSpec, crossHeatmapSpec, deltaHeatmapSpec, divergenceSpec, panelsSpec, probeHeatmapSpec, probeSpec, ratioSpec, trajectorySpec } from '../../src-main/common/charts/compare-specs';
 import { curveSpec, layerGradHeatmapSpec } from '../../src-main/common/charts/run-specs';
 import { overlaySpec } from '../../src-main/common/charts/overlay-specs';
 import type { FigureSpecInput } from '../../src-main/common/charts/spec';
@@ -40,10 +40,14 @@ function compare(k: number): CompareResult {
 
 function probe(k: number, constant?: number): ProbeResult {
   const acc = (h: number) => constant ?? Math.min(1, 0.55 + 0.03 * h + 0.02 * k);
-  const m = (a: number) => ({ accuracy: a, macroF1: a, iterations: 10, bestIteration: 5 });
+  const m = (a: number) => ({ accuracy: a, macroF1: a, iterations: 10, bestIteration: 5, ci: { lo: Math.max(0, a - 0.06), hi: Math.min(1, a + 0.05), level: 0.95, reps: 1000, unit: 'word types' as const } });
+  // 14 WordNet supersense classes (long names), most test examples in two of them
+  const classes = ['noun.artifact', 'noun.act', 'noun.person', 'noun.communication', 'noun.state', 'noun.attribute', 'noun.cognition', 'noun.substance',
+    'noun.body', 'noun.phenomenon', 'noun.process', 'noun.possession', 'noun.relation', 'noun.quantity'];
+  const confusion = classes.map((_, g) => classes.map((_, p) => (g === p ? 40 - 2 * g : (g + p) % 5 === 0 ? 3 : 0)));
   return {
     model: model(k), probeSet: { id: 1, name: 'biomedical', sha256: 'x' }, pooling: 'mean', layers,
-    tasks: [{ labelSet: 'supersense', examples: 500, cached: false, report: { classes: ['a', 'b'], split: { train: 300, dev: 100, test: 100 }, layers: layers.map((h) => ({ layer: h, task: m(acc(h)), control: m(0.5), selectivity: acc(h) - 0.5 })), majority: { label: 'noun.artifact', accuracy: 0.62 } } }],
+    tasks: [{ labelSet: 'supersense', examples: 500, cached: false, report: { classes, split: { train: 300, dev: 100, test: 100 }, layers: layers.map((h) => ({ layer: h, task: { ...m(acc(h)), confusion }, control: m(0.5), selectivity: acc(h) - 0.5 })), majority: { label: 'noun.artifact', accuracy: 0.62 } } }],
   };
 }
 
@@ -91,6 +95,8 @@ export function figureGallery(): { name: string; spec: FigureSpecInput }[] {
     { name: 'probe-accuracy', spec: probeSpec([{ name: LONG_A, result: probe(0) }, { name: LONG_B, result: probe(1) }], 'supersense', 'accuracy') },
     { name: 'probe-selectivity', spec: probeSpec([{ name: LONG_A, result: probe(0) }], 'supersense', 'selectivity') },
     { name: 'probe-constant-accuracy', spec: probeSpec([{ name: 'all nouns', result: probe(0, 1) }], 'supersense', 'accuracy') },
+    { name: 'probe-confusion-12-and-other', spec: confusionSpec(probe(0), 'supersense', 6) },
+    { name: 'probe-confusion-6-classes', spec: confusionSpec(probe(0), 'supersense', 6, 6) },
     { name: 'probe-heatmap-2-rows', spec: probeHeatmapSpec([{ name: LONG_A, result: probe(0) }, { name: LONG_B, result: probe(1) }], 'supersense', 'accuracy') },
     { name: 'probe-heatmap-constant', spec: probeHeatmapSpec([{ name: 'start', result: probe(0, 1) }, { name: 'step 28', result: probe(1, 1) }], 'supersense', 'accuracy') },
     { name: 'probe-heatmap-selectivity', spec: probeHeatmapSpec([{ name: 'start', result: probe(0) }, { name: 'step 28', result: probe(1) }, { name: 'step 56', result: probe(2) }], 'supersense', 'selectivity') },

@@ -160,11 +160,12 @@ export function renderLines(doc: Document, spec: LinesSpec): SVGSVGElement {
       .attr('stroke-width', 1.2)
       .attr('stroke-dasharray', s.dashed ? '3,2' : null)
       .attr('d', line<Pt>().defined((d) => nice(d[1])).x((d) => round(x(d[0]))).y((d) => round(y(d[1])))(pts) ?? '');
-    if (pts.length <= 40) {
+    const marks = s.points ?? data.points;
+    if (marks !== 'none' && pts.length > 0) {
       g.append('g')
         .attr('class', 'points')
         .selectAll('circle')
-        .data(pts)
+        .data(marks === 'last' ? pts.slice(-1) : pts)
         .join('circle')
         .attr('cx', (d) => round(x(d[0])))
         .attr('cy', (d) => round(y(d[1])))
