@@ -16,16 +16,16 @@ describe('live curves', () => {
       const steps = Array.from({ length: n }, (_, i) => i + 1);
       const spec = curveSpec({ steps, values: steps.map((s) => 2e-4 * Math.min(1, s / 10)) }, { name: 'lr', yLabel: 'LR', phases, smoothing: 0.5 })!;
       const svg = renderFigure(doc(), parseFigureSpec(spec));
-      const ticks = [...svg.querySelectorAll('.axis.x .tick text')].map((t) => t.textContent!);
+      const ticks = Array.from(svg.querySelectorAll('.axis.x .tick text')).map((t) => t.textContent!);
       expect(ticks.length).toBeGreaterThan(0);
       for (const t of ticks) expect(t).toMatch(/^\d+$/);
       expect(ticks.map(Number).every((v) => v >= 1 && v <= n)).toBe(true);
-      const circles = [...svg.querySelectorAll('g.points circle')];
+      const circles = Array.from(svg.querySelectorAll('g.points circle'));
       expect(circles).toHaveLength(2); // raw and smoothed
       const over = overlaySpec([{ name: 'a', x: steps, y: steps.map((s) => 9 / s) }, { name: 'b', x: steps, y: steps.map((s) => 8 / s) }], { metric: 'loss', xAxis: 'step' })!;
       const svg2 = renderFigure(doc(), parseFigureSpec(over));
       expect(svg2.querySelectorAll('g.points circle')).toHaveLength(2);
-      for (const t of [...svg2.querySelectorAll('.axis.x .tick text')]) expect(t.textContent).toMatch(/^\d+$/);
+      for (const t of Array.from(svg2.querySelectorAll('.axis.x .tick text'))) expect(t.textContent).toMatch(/^\d+$/);
     });
   }
 });
