@@ -218,7 +218,8 @@ export function confusionSpec(result: ProbeResult, labelSet: string, hidden: num
       values, rowLabel: 'gold class', colLabel: `predicted class (${labelSet}, layer ${hiddenLabel(hidden)})`, rowTicks: names, colTicks: names,
       scale: 'viridis', domain: [0, 1], valueLabel: 'share of the gold class', square: true, cellValues: nb <= 8, uprightColTicks: true,
     },
-    options: { size: 'acl-full', aspect: 0.62 },
+    // a few classes fit a column; more need the full width for their upright names
+    options: nb <= 6 ? { size: 'acl-column', aspect: 0.9 } : { size: 'acl-full', aspect: 0.62 },
   };
 }
 
