@@ -10,6 +10,7 @@ import { expect, test } from '@playwright/test';
 import Database from 'better-sqlite3';
 import { useServe } from './serve-fixture';
 import { readmeShot } from './readme-shots';
+import { expectFiguresReadable } from './figure-text-on-screen';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const served = useServe();
@@ -141,7 +142,8 @@ test('compare two runs layer by layer, see the trajectory and probes', async ({ 
     await conf.getByTestId('export-run').click();
     await expect(conf.getByTestId('export-result')).toContainText('probe-domain-detour-start-layer-1-confusion.pdf');
     expect(fs.readFileSync(path.join(figures, 'probe-domain-detour-start-layer-1-confusion.pdf')).subarray(0, 5).toString()).toBe('%PDF-');
-    if (viewport.width === 1440) await readmeShot(page, 'probe-confusion.png', { fullPage: true });
+    // 11. Every chart on the page, as drawn at this window size: inside the window, its text inside it.
+    expect(await expectFiguresReadable(page, viewport.width)).toBeGreaterThanOrEqual(8);
   }
   await page.setViewportSize({ width: 1440, height: 900 });
 
