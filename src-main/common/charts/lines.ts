@@ -161,6 +161,23 @@ export function renderLines(doc: Document, spec: LinesSpec): SVGSVGElement {
       .attr('stroke-dasharray', s.dashed ? '3,2' : null)
       .attr('d', line<Pt>().defined((d) => nice(d[1])).x((d) => round(x(d[0]))).y((d) => round(y(d[1])))(pts) ?? '');
     const marks = s.points ?? data.points;
+    // Without a marker on every point, transparent hover targets keep each point's value readable on
+    // screen (at most ~400 per series, evenly spaced); they print as nothing.
+    if (marks !== 'all' && pts.length > 0) {
+      const stride = Math.max(1, Math.ceil(pts.length / 400));
+      g.append('g')
+        .attr('class', 'hover-points')
+        .selectAll('circle')
+        .data(pts.filter((_, k) => k % stride === 0))
+        .join('circle')
+        .attr('cx', (d) => round(x(d[0])))
+        .attr('cy', (d) => round(y(d[1])))
+        .attr('r', 2.5)
+        .attr('fill', c)
+        .attr('fill-opacity', 0)
+        .append('title')
+        .text((d) => `${s.name}: ${data.xLabel} ${d[0]}, ${data.yLabel} ${d[1].toPrecision(4)}`);
+    }
     if (marks !== 'none' && pts.length > 0) {
       g.append('g')
         .attr('class', 'points')

@@ -22,6 +22,8 @@ describe('live curves', () => {
       expect(ticks.map(Number).every((v) => v >= 1 && v <= n)).toBe(true);
       const circles = Array.from(svg.querySelectorAll('g.points circle'));
       expect(circles).toHaveLength(2); // raw and smoothed
+      // every point (up to 400 a series) stays hoverable, invisibly
+      expect(svg.querySelectorAll('g.hover-points circle')).toHaveLength(2 * Math.min(n, n <= 400 ? n : 400));
       const over = overlaySpec([{ name: 'a', x: steps, y: steps.map((s) => 9 / s) }, { name: 'b', x: steps, y: steps.map((s) => 8 / s) }], { metric: 'loss', xAxis: 'step' })!;
       const svg2 = renderFigure(doc(), parseFigureSpec(over));
       expect(svg2.querySelectorAll('g.points circle')).toHaveLength(2);
