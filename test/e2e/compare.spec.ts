@@ -128,6 +128,23 @@ test('compare two runs layer by layer, see the trajectory and probes', async ({ 
     expect(svgBox!.x + svgBox!.width).toBeLessThanOrEqual(viewport.width);
     const ticks = await probeHeat.locator('.axis.x .tick text').evaluateAll((els) => els.map((e) => e.getBoundingClientRect()).map((r) => [r.left, r.right]));
     for (let i = 1; i < ticks.length; i++) expect(ticks[i][0]).toBeGreaterThan(ticks[i - 1][1]);
+    // 12. Paper edits before export: a legend label renamed; a heatmap's colour range and cell values.
+    await acc.getByRole('button', { name: 'Export…' }).click();
+    await acc.getByTestId('export-panel').getByLabel('Legend 1').fill('base model');
+    await expect(acc.locator('.preview .legend')).toContainText('base model');
+    await acc.getByTestId('export-run').click();
+    await expect(acc.getByTestId('export-result')).toContainText('probe-domain-detour-start-and-detour-10-accuracy.pdf');
+    expect(JSON.parse(fs.readFileSync(path.join(figures, 'probe-domain-detour-start-and-detour-10-accuracy.spec.json'), 'utf8')).data.series[0].name).toBe('base model');
+    await probeHeat.getByRole('button', { name: 'Export…' }).click();
+    await probeHeat.getByTestId('vmin').fill('0.25');
+    await probeHeat.getByTestId('vmax').fill('0.75');
+    await probeHeat.getByTestId('cell-values').check();
+    await expect(probeHeat.locator('.preview text.cell-value')).toHaveCount(10);
+    await expect(probeHeat.locator('.preview .colorbar .tick text').first()).toHaveText('0.3');
+    await probeHeat.getByTestId('export-run').click();
+    await expect(probeHeat.getByTestId('export-result')).toContainText('probe-domain-detour-start-and-detour-10-heatmap.pdf');
+    const heatSpec = JSON.parse(fs.readFileSync(path.join(figures, 'probe-domain-detour-start-and-detour-10-heatmap.spec.json'), 'utf8'));
+    expect(heatSpec.data).toMatchObject({ domain: [0.25, 0.75], cellValues: true });
     // The confusion matrix of a chosen checkpoint's probe at a chosen layer: bio / general, each row
     // the share of that gold class, values printed; exported like every figure.
     await page.getByTestId('confusion-checkpoint').selectOption({ label: 'detour@start' });
