@@ -4,6 +4,11 @@
 // constant series (LR in the first steps, accuracy 1.0), three logged steps, many phase markers,
 // freeze masks, bands. test/e2e/chart-text.spec.ts renders each in Chromium and checks its text.
 import type { CompareResult, ModelInfo, ProbeResult, TrajectoryResult } from '../../src-main/common/analysis-types';
+import { MEASURE_SHORT_LABELS, type AgreementResult, type MeasureName } from '../../src-main/common/agreement-types';
+import { agreementHeatmapSpec } from '../../src-main/common/charts/agreement-specs';
+import { parseRunConfig } from '../../native-runner/protocol';
+import { recipePhases } from '../../src-main/common/sweep';
+import { lrPreviewSpec } from '../../src-renderer/src/composables/lr-preview';
 import { confusionSpec, crossHeatmapSpec, deltaHeatmapSpec, divergenceSpec, panelsSpec, probeHeatmapSpec, probeSpec, ratioSpec, trajectorySpec } from '../../src-main/common/charts/compare-specs';
 import { curveSpec, layerGradHeatmapSpec } from '../../src-main/common/charts/run-specs';
 import { overlaySpec } from '../../src-main/common/charts/overlay-specs';
@@ -84,6 +89,21 @@ function study(): StudyResults {
   } as unknown as StudyResults;
 }
 
+/** The agreement panel's layers × measures map over seed noise, every measure. */
+function agreement(): Pick<AgreementResult, 'layers' | 'measures' | 'control'> {
+  const names = Object.keys(MEASURE_SHORT_LABELS) as MeasureName[];
+  return {
+    layers, control: { a: model(7), b: model(5) },
+    measures: names.map((measure, k) => ({ measure, score: [], divergence: layers.map((h) => 0.1 + 0.01 * h), ratio: layers.map((h) => (h === 3 && k === 2 ? null : 10 ** Math.sin(h + k))) })),
+  } as unknown as Pick<AgreementResult, 'layers' | 'measures' | 'control'>;
+}
+
+/** The New run form's LR-schedule preview of two recipes at the form's token budget. */
+function lrPreview() {
+  const phasesOf = (name: 'mlm-baseline' | 'clm-detour') => parseRunConfig({ model: 'tiny', data: 'c.txt', seq_len: 32, batch_size: 4, phases: recipePhases(name, 25600, 128) }).phases;
+  return lrPreviewSpec([{ name: 'mlm-baseline', phases: phasesOf('mlm-baseline') }, { name: 'clm-detour', phases: phasesOf('clm-detour') }]);
+}
+
 /** Name → spec of every chart kind the app and the study draw. */
 export function figureGallery(): { name: string; spec: FigureSpecInput }[] {
   const out: { name: string; spec: FigureSpecInput | null }[] = [
@@ -117,6 +137,8 @@ export function figureGallery(): { name: string; spec: FigureSpecInput }[] {
         { name: 'clm-detour · freeze low during decay · seed 1', x: steps(40), y: steps(40).map((s) => 8.1 / Math.sqrt(s)) },
       ], { metric: 'loss', xAxis: 'step', smoothing: 0.5 }),
     },
+    { name: 'agreement-measures', spec: agreementHeatmapSpec(agreement()) },
+    { name: 'new-run-lr-preview', spec: lrPreview() },
     { name: 'compare-panels-abc', spec: panelsSpec([divergenceSpec(compare(0), { names: [LONG_A, LONG_B] }), ratioSpec(compare(0)), crossHeatmapSpec(compare(0))]) },
     ...studyFigures(study()).map((f) => ({ name: `study-${f.name}`, spec: f.spec })),
   ];
