@@ -170,6 +170,7 @@ test('compare two runs layer by layer, see the trajectory and probes', async ({ 
   await page.getByTestId('trajectory-ref').selectOption(b);
   await page.getByRole('button', { name: 'Show trajectory' }).click();
   await expect(page.locator('[data-testid="figure-trajectory-detour-frozen-low-vs-detour-10"] path.series').first()).toBeVisible();
+  expect(await expectFiguresReadable(page, 1440)).toBeGreaterThanOrEqual(9);
 
   // Activations stored before extraction settings were recorded (NULL) still compare, with a caveat shown.
   const db = new Database(path.join(served.current.workspace, 'workbench.db'));

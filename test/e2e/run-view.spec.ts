@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
 import { useServe } from './serve-fixture';
 import { readmeShot } from './readme-shots';
+import { expectFiguresReadable } from './figure-text-on-screen';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const served = useServe();
@@ -55,4 +56,8 @@ test('a run trains, shows its curves live, and its loss chart exports as a figur
   // The Figures page lists it, redrawn from its spec.
   await page.getByRole('navigation').getByRole('link', { name: 'Figures' }).click();
   await expect(page.getByTestId('figures-list').getByTestId('figure-e2e-detour-loss').locator('path.series')).toHaveCount(2);
+  // On the run page and on the Figures page, at print size × 1.5 and never wider than the window.
+  expect(await expectFiguresReadable(page, 1280)).toBeGreaterThanOrEqual(1);
+  await page.setViewportSize({ width: 1024, height: 700 });
+  expect(await expectFiguresReadable(page, 1024)).toBeGreaterThanOrEqual(1);
 });
