@@ -162,7 +162,8 @@ export function renderLines(doc: Document, spec: LinesSpec): SVGSVGElement {
       .attr('stroke-width', 1.2)
       .attr('stroke-dasharray', s.dashed ? '3,2' : null)
       .attr('d', line<Pt>().defined((d) => nice(d[1])).x((d) => round(x(d[0]))).y((d) => round(y(d[1])))(pts) ?? '');
-    const marks = s.points ?? data.points;
+    const chosen = s.points ?? data.points;
+    const marks = chosen === 'auto' ? (pts.length <= 40 ? 'all' : 'none') : chosen;
     // Without a marker on every point, transparent hover targets keep each point's value readable on
     // screen (at most ~400 per series, evenly spaced); they print as nothing.
     if (marks !== 'all' && pts.length > 0) {

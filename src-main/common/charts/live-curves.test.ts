@@ -30,4 +30,12 @@ describe('live curves', () => {
       for (const t of Array.from(svg2.querySelectorAll('.axis.x .tick text'))) expect(t.textContent).toMatch(/^\d+$/);
     });
   }
+
+  it('a spec that does not choose (saved before the choice existed, per-layer charts) keeps every point up to 40', () => {
+    const spec = (n: number) => parseFigureSpec({ version: 1, kind: 'lines', data: { series: [{ name: 's', x: Array.from({ length: n }, (_, i) => i), y: Array.from({ length: n }, (_, i) => i) }], xLabel: 'x', yLabel: 'y' }, options: {} });
+    expect(renderFigure(doc(), spec(13)).querySelectorAll('g.points circle')).toHaveLength(13);
+    const long = renderFigure(doc(), spec(300));
+    expect(long.querySelectorAll('g.points circle')).toHaveLength(0);
+    expect(long.querySelectorAll('g.hover-points circle')).toHaveLength(300);
+  });
 });

@@ -50,7 +50,7 @@ const series = z
     upper: z.array(z.number().nullable()).optional(),
     dashed: z.boolean().optional(),
     bandLabel: z.string().optional(),                  // legend entry of the band ("95% CI"); default "<name>: band"
-    points: z.enum(['all', 'last', 'none']).optional(), // this series' markers; default: the chart's
+    points: z.enum(['auto', 'all', 'last', 'none']).optional(), // this series' markers; default: the chart's
   })
   .strict();
 
@@ -66,10 +66,10 @@ const linesData = z
     yDomain: z.tuple([z.number(), z.number()]).optional(),
     yBounds: z.tuple([z.number(), z.number()]).optional(), // the quantity's own range (accuracy, CKA: [0, 1]): never left
     integerX: z.boolean().default(false),
-    // Point markers, chosen by the kind of chart and never by how many points there are, so a live
-    // curve does not show points early and lose them as it grows: 'all' (per-layer charts), 'last'
-    // (training curves: the newest step marked, and a curve of one step is still visible), 'none'.
-    points: z.enum(['all', 'last', 'none']).default('all'),
+    // Point markers: 'all', 'last' (training curves: the newest step marked, so a curve of one step is
+    // still visible and nothing appears or vanishes as the run grows), 'none'. 'auto' (specs saved
+    // before this choice existed, fixed-length charts such as per-layer ones): every point up to 40.
+    points: z.enum(['auto', 'all', 'last', 'none']).default('auto'),
   })
   .strict();
 
