@@ -57,7 +57,13 @@ export function formatProbes(r: ProbeStoredResult): string {
   const out = [`probes on ${r.model.path} (${r.pooling}-pooled, probe set ${r.probeSet.name})`];
   for (const t of r.tasks) {
     out.push('', `${t.labelSet}: ${t.report.classes.length} classes, ${t.examples} examples (train ${t.report.split.train} / dev ${t.report.split.dev} / test ${t.report.split.test})`);
-    out.push(table(['layer', 'accuracy', 'macro-F1', 'control acc', 'selectivity'], t.report.layers.map((l) => [layerName(r.layers[l.layer]), f(l.task.accuracy, 3), f(l.task.macroF1, 3), f(l.control.accuracy, 3), f(l.selectivity, 3)])));
+    const ci = t.report.layers.find((l) => l.task.ci)?.task.ci;
+    const ciHead = ci ? `${Math.round(ci.level * 100)}% CI` : null;
+    out.push(table(['layer', 'accuracy', ...(ciHead ? [ciHead] : []), 'macro-F1', 'control acc', 'selectivity'], t.report.layers.map((l) => [
+      layerName(r.layers[l.layer]), f(l.task.accuracy, 3), ...(ciHead ? [l.task.ci ? `${f(l.task.ci.lo, 3)}–${f(l.task.ci.hi, 3)}` : '—'] : []), f(l.task.macroF1, 3), f(l.control.accuracy, 3), f(l.selectivity, 3),
+    ])));
+    if (t.report.majority) out.push(`majority class "${t.report.majority.label}": ${f(t.report.majority.accuracy, 3)} on test (the floor)`);
+    if (ci) out.push(`CI: ${ci.reps} bootstrap resamples of the test ${ci.unit}`);
   }
   return out.join('\n');
 }

@@ -78,6 +78,13 @@ describe('analyze CLI', () => {
     const pr = parsed(await analyze('probe', '--model', dirB, '--probe', probe, '--tokenizer', DEMO_TOKENIZER, '--label-set', 'pos', '--json'));
     expect(pr.tasks.map((t: { labelSet: string }) => t.labelSet)).toEqual(['pos']);
     expect(pr.tasks[0].report.layers).toHaveLength(5);
+    expect(pr.tasks[0].report.layers[0].task.ci).toMatchObject({ level: 0.95, reps: 1000 });
+    expect(pr.tasks[0].report.layers[0].task.confusion).toHaveLength(pr.tasks[0].report.classes.length);
+    // the text form: accuracy with its interval, the majority floor, what was resampled (from cache now)
+    const text = (await analyze('probe', '--model', dirB, '--probe', probe, '--tokenizer', DEMO_TOKENIZER, '--label-set', 'pos')).stdout;
+    expect(text).toMatch(/layer\s+accuracy\s+95% CI/);
+    expect(text).toMatch(/majority class ".+": \d\.\d{3} on test/);
+    expect(text).toMatch(/CI: 1000 bootstrap resamples of the test (word types|examples)/);
     const dr = parsed(await analyze('drift', '--model', dirA, '--ref', '2', '--json')); // checkpoint 2 is B
     expect(dr.rows.map((x: { group: string }) => x.group)).toEqual(['layer 0', 'layer 1', 'layer 2', 'layer 3', 'embeddings', 'head', 'all']);
     const tx = parsed(await analyze('transplant', '--a', dirA, '--b', dirB, '--group', 'low', '--out', path.join(tmp, 'tx'), '--probe', probe, '--tokenizer', DEMO_TOKENIZER, '--json'));

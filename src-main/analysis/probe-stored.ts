@@ -88,7 +88,8 @@ export async function probeStored(db: Db, req: ProbeStoredRequest): Promise<Prob
       db,
       'probe',
       { activations: acts.digest, probeFile: probe.sha256, labelSet },
-      { layers: acts.layers, pooling, ...options },
+      // report 2: with accuracy intervals and confusion matrices (reports cached before are recomputed)
+      { layers: acts.layers, pooling, ...options, report: 2 },
       async () => {
         const x = rows.length === acts.rows ? acts.matrices : acts.matrices.map((m) => pickRows(m, rows));
         return probeLayers(x, { labels, groups: rowGroups }, options);

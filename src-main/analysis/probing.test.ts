@@ -100,6 +100,21 @@ describe('logistic-regression probe', () => {
     expect(informative.selectivity).toBeGreaterThan(0.5);
     expect(uninformative.task.accuracy).toBeLessThan(0.45);
     expect(Math.abs(uninformative.selectivity)).toBeLessThan(0.25);
+    // Every task probe reports the test confusion matrix (its diagonal share is the accuracy) and an
+    // interval around its accuracy from resampled test word types; control probes no confusion.
+    for (const l of report.layers) {
+      const m = l.task.confusion!;
+      expect(m).toHaveLength(4);
+      const total = m.flat().reduce((a, b) => a + b, 0);
+      expect(total).toBe(report.split.test);
+      expect(m.reduce((s, row, k) => s + row[k], 0) / total).toBeCloseTo(l.task.accuracy, 12);
+      expect(l.task.ci!.unit).toBe('word types');
+      expect(l.task.ci!.lo).toBeLessThanOrEqual(l.task.accuracy);
+      expect(l.task.ci!.hi).toBeGreaterThanOrEqual(l.task.accuracy);
+      expect(l.control.confusion).toBeUndefined();
+      expect(l.control.ci).toBeDefined();
+    }
+    expect(uninformative.task.ci!.hi - uninformative.task.ci!.lo).toBeGreaterThan(0.05);
 
     // Random labels per example on the informative features: nothing to learn, accuracy at chance.
     const randomLabels = d.labels.map(() => rng.int(4));

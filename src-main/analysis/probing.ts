@@ -6,6 +6,8 @@ import { toFloat64 } from './linalg';
 import type { DenseMatrix, Matrix } from './linalg';
 import { predict, trainLogReg } from './logreg';
 import type { LogRegOptions } from './logreg';
+import { accuracyInterval, confusionMatrix } from './probe-uncertainty';
+import type { AccuracyInterval } from './probe-uncertainty';
 import { controlLabels, splitByGroup } from './splits';
 import type { Split } from './splits';
 
@@ -24,6 +26,10 @@ export interface ProbeMetrics {
   macroF1: number;
   iterations: number;
   bestIteration: number;
+  /** Bootstrap interval of the test accuracy (probe-uncertainty.ts); given when word types are known. */
+  ci?: AccuracyInterval;
+  /** Test confusion counts, confusion[gold][predicted] (task probes only). */
+  confusion?: number[][];
 }
 
 export interface LayerProbe {
@@ -83,8 +89,12 @@ function pickLabels(y: Int32Array, idx: number[]): Int32Array {
   return Int32Array.from(idx, (i) => y[i]);
 }
 
-/** Trains on split.train, stops on split.dev, scores on split.test. */
-export async function probeOnSplit(x: Matrix, y: Int32Array, numClasses: number, split: Split, opts: LogRegOptions = {}): Promise<ProbeMetrics> {
+/** Trains on split.train, stops on split.dev, scores on split.test; with `detail`, also the accuracy's
+ *  bootstrap interval over the test word types and (if asked) the test confusion matrix. */
+export async function probeOnSplit(
+  x: Matrix, y: Int32Array, numClasses: number, split: Split, opts: LogRegOptions = {},
+  detail?: { groups: readonly string[]; confusion: boolean; seed: number },
+): Promise<ProbeMetrics> {
   const fit = await trainLogReg(
     { x: pickRows(x, split.train), y: pickLabels(y, split.train) },
     { x: pickRows(x, split.dev), y: pickLabels(y, split.dev) },
@@ -93,7 +103,12 @@ export async function probeOnSplit(x: Matrix, y: Int32Array, numClasses: number,
   );
   const gold = pickLabels(y, split.test);
   const pred = await predict(fit.model, pickRows(x, split.test));
-  return { accuracy: accuracy(gold, pred), macroF1: macroF1(gold, pred), iterations: fit.iterations, bestIteration: fit.bestIteration };
+  const out: ProbeMetrics = { accuracy: accuracy(gold, pred), macroF1: macroF1(gold, pred), iterations: fit.iterations, bestIteration: fit.bestIteration };
+  if (detail) {
+    out.ci = accuracyInterval(gold, pred, split.test.map((i) => detail.groups[i]), { seed: detail.seed });
+    if (detail.confusion) out.confusion = confusionMatrix(gold, pred, numClasses);
+  }
+  return out;
 }
 
 /** Label names → class indices, in sorted order of the names (stable across runs). */
@@ -119,8 +134,8 @@ export async function probeLayers(layers: DenseMatrix[], task: ProbeTask, opts: 
   const out: LayerProbe[] = [];
   for (let l = 0; l < layers.length; l++) {
     const x = toFloat64(layers[l], `probe layer ${l}`);
-    const t = await probeOnSplit(x, y, classes.length, split, opts);
-    const c = await probeOnSplit(x, control, classes.length, split, opts);
+    const t = await probeOnSplit(x, y, classes.length, split, opts, { groups: task.groups, confusion: true, seed });
+    const c = await probeOnSplit(x, control, classes.length, split, opts, { groups: task.groups, confusion: false, seed });
     out.push({ layer: l, task: t, control: c, selectivity: t.accuracy - c.accuracy });
   }
   return { classes, split: { train: split.train.length, dev: split.dev.length, test: split.test.length }, layers: out, majority: majorityBaseline(y, split, classes) };

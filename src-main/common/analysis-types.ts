@@ -75,6 +75,10 @@ export interface ProbeMetrics {
   macroF1: number;
   iterations: number;
   bestIteration: number;
+  /** Bootstrap interval of the test accuracy over resampled test word types (or examples, with few types). */
+  ci?: { lo: number; hi: number; level: number; reps: number; unit: 'word types' | 'examples' };
+  /** Test confusion counts, confusion[gold][predicted], classes as in report.classes (task probes only). */
+  confusion?: number[][];
 }
 
 export interface ProbeResult {

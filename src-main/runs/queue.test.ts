@@ -100,7 +100,10 @@ describe('run queue', () => {
     const q2 = new RunQueue(db, events, { workspaceDir: dir, flushIntervalMs: 50 });
     expect(q2.recover()).toEqual([id]);
     expect(getRun(db, id)!.status).toBe('interrupted');
+    expect(cancelled.finishedAt).not.toBeNull();
     q2.resume(id);
+    // Back in the queue (or already running): the old "Finished" time is gone at the source.
+    expect(getRun(db, id)!.finishedAt).toBeNull();
     await q2.idle();
     const done = getRun(db, id)!;
     expect(done.status, done.error ?? '').toBe('finished');

@@ -115,6 +115,16 @@ describe('workspace database', () => {
     expect(listRuns(db, { status: 'failed' }).map((r) => r.id)).toEqual([id]);
     expect(listRuns(db, { status: 'running' })).toEqual([]);
     expect(() => setRunStatus(db, 999, 'running')).toThrow(/no run with id 999/);
+    // Resumed: queued again, it has no finish time until it ends again (a new one, not the old one).
+    const firstStart = run.startedAt;
+    setRunStatus(db, id, 'queued');
+    expect(getRun(db, id)!.finishedAt).toBeNull();
+    expect(listRuns(db).find((r) => r.id === id)!.finishedAt).toBeNull();
+    setRunStatus(db, id, 'running');
+    expect(getRun(db, id)!.finishedAt).toBeNull();
+    expect(getRun(db, id)!.startedAt).toBe(firstStart);
+    setRunStatus(db, id, 'finished');
+    expect(getRun(db, id)!.finishedAt).not.toBeNull();
     expect(() => db.prepare("UPDATE runs SET status = 'bogus' WHERE id = ?").run(id)).toThrow(/CHECK/);
     db.close();
   });

@@ -100,14 +100,18 @@ export function runsWithStatus(db: Db, status: RunStatus): RunSummary[] {
   return (db.prepare('SELECT * FROM runs WHERE status = ? ORDER BY created_at, id').all(status) as RunRow[]).map(toSummary);
 }
 
-/** Move a run to a new status, stamping started_at / finished_at as the status implies. */
+/**
+ * Move a run to a new status, stamping started_at / finished_at as the status implies. A run that
+ * leaves a terminal status (resumed: queued again, then running) loses its old finished_at, so no view
+ * shows a "Finished" time for a run that is waiting or training; the next terminal status stamps anew.
+ */
 export function setRunStatus(db: Db, id: number, status: RunStatus, error: string | null = null): void {
   const terminal = status === 'finished' || status === 'failed' || status === 'diverged' || status === 'cancelled';
   const info = db
     .prepare(
       `UPDATE runs SET status = @status, error = @error,
          started_at  = CASE WHEN @status = 'running' AND started_at IS NULL THEN strftime('%Y-%m-%dT%H:%M:%fZ','now') ELSE started_at END,
-         finished_at = CASE WHEN @terminal THEN strftime('%Y-%m-%dT%H:%M:%fZ','now') ELSE finished_at END
+         finished_at = CASE WHEN @terminal THEN strftime('%Y-%m-%dT%H:%M:%fZ','now') WHEN @status IN ('queued', 'running') THEN NULL ELSE finished_at END
        WHERE id = @id`,
     )
     .run({ id, status, error, terminal: terminal ? 1 : 0 });

@@ -4,7 +4,12 @@
 // constant series (LR in the first steps, accuracy 1.0), three logged steps, many phase markers,
 // freeze masks, bands. test/e2e/chart-text.spec.ts renders each in Chromium and checks its text.
 import type { CompareResult, ModelInfo, ProbeResult, TrajectoryResult } from '../../src-main/common/analysis-types';
-import { crossHeatmapSpec, deltaHeatmapSpec, divergenceSpec, panelsSpec, probeHeatmapSpec, probeSpec, ratioSpec, trajectorySpec } from '../../src-main/common/charts/compare-specs';
+import { MEASURE_SHORT_LABELS, type AgreementResult, type MeasureName } from '../../src-main/common/agreement-types';
+import { agreementHeatmapSpec } from '../../src-main/common/charts/agreement-specs';
+import { parseRunConfig } from '../../native-runner/protocol';
+import { recipePhases } from '../../src-main/common/sweep';
+import { lrPreviewSpec } from '../../src-renderer/src/composables/lr-preview';
+import { confusionSpec, crossHeatmapSpec, deltaHeatmapSpec, divergenceSpec, panelsSpec, probeHeatmapSpec, probeSpec, ratioSpec, trajectorySpec } from '../../src-main/common/charts/compare-specs';
 import { curveSpec, layerGradHeatmapSpec } from '../../src-main/common/charts/run-specs';
 import { overlaySpec } from '../../src-main/common/charts/overlay-specs';
 import type { FigureSpecInput } from '../../src-main/common/charts/spec';
@@ -40,10 +45,14 @@ function compare(k: number): CompareResult {
 
 function probe(k: number, constant?: number): ProbeResult {
   const acc = (h: number) => constant ?? Math.min(1, 0.55 + 0.03 * h + 0.02 * k);
-  const m = (a: number) => ({ accuracy: a, macroF1: a, iterations: 10, bestIteration: 5 });
+  const m = (a: number) => ({ accuracy: a, macroF1: a, iterations: 10, bestIteration: 5, ci: { lo: Math.max(0, a - 0.06), hi: Math.min(1, a + 0.05), level: 0.95, reps: 1000, unit: 'word types' as const } });
+  // 14 WordNet supersense classes (long names), most test examples in two of them
+  const classes = ['noun.artifact', 'noun.act', 'noun.person', 'noun.communication', 'noun.state', 'noun.attribute', 'noun.cognition', 'noun.substance',
+    'noun.body', 'noun.phenomenon', 'noun.process', 'noun.possession', 'noun.relation', 'noun.quantity'];
+  const confusion = classes.map((_, g) => classes.map((_, p) => (g === p ? 40 - 2 * g : (g + p) % 5 === 0 ? 3 : 0)));
   return {
     model: model(k), probeSet: { id: 1, name: 'biomedical', sha256: 'x' }, pooling: 'mean', layers,
-    tasks: [{ labelSet: 'supersense', examples: 500, cached: false, report: { classes: ['a', 'b'], split: { train: 300, dev: 100, test: 100 }, layers: layers.map((h) => ({ layer: h, task: m(acc(h)), control: m(0.5), selectivity: acc(h) - 0.5 })), majority: { label: 'noun.artifact', accuracy: 0.62 } } }],
+    tasks: [{ labelSet: 'supersense', examples: 500, cached: false, report: { classes, split: { train: 300, dev: 100, test: 100 }, layers: layers.map((h) => ({ layer: h, task: { ...m(acc(h)), confusion }, control: m(0.5), selectivity: acc(h) - 0.5 })), majority: { label: 'noun.artifact', accuracy: 0.62 } } }],
   };
 }
 
@@ -80,6 +89,21 @@ function study(): StudyResults {
   } as unknown as StudyResults;
 }
 
+/** The agreement panel's layers × measures map over seed noise, every measure. */
+function agreement(): Pick<AgreementResult, 'layers' | 'measures' | 'control'> {
+  const names = Object.keys(MEASURE_SHORT_LABELS) as MeasureName[];
+  return {
+    layers, control: { a: model(7), b: model(5) },
+    measures: names.map((measure, k) => ({ measure, score: [], divergence: layers.map((h) => 0.1 + 0.01 * h), ratio: layers.map((h) => (h === 3 && k === 2 ? null : 10 ** Math.sin(h + k))) })),
+  } as unknown as Pick<AgreementResult, 'layers' | 'measures' | 'control'>;
+}
+
+/** The New run form's LR-schedule preview of two recipes at the form's token budget. */
+function lrPreview() {
+  const phasesOf = (name: 'mlm-baseline' | 'clm-detour') => parseRunConfig({ model: 'tiny', data: 'c.txt', seq_len: 32, batch_size: 4, phases: recipePhases(name, 25600, 128) }).phases;
+  return lrPreviewSpec([{ name: 'mlm-baseline', phases: phasesOf('mlm-baseline') }, { name: 'clm-detour', phases: phasesOf('clm-detour') }]);
+}
+
 /** Name → spec of every chart kind the app and the study draw. */
 export function figureGallery(): { name: string; spec: FigureSpecInput }[] {
   const out: { name: string; spec: FigureSpecInput | null }[] = [
@@ -91,6 +115,8 @@ export function figureGallery(): { name: string; spec: FigureSpecInput }[] {
     { name: 'probe-accuracy', spec: probeSpec([{ name: LONG_A, result: probe(0) }, { name: LONG_B, result: probe(1) }], 'supersense', 'accuracy') },
     { name: 'probe-selectivity', spec: probeSpec([{ name: LONG_A, result: probe(0) }], 'supersense', 'selectivity') },
     { name: 'probe-constant-accuracy', spec: probeSpec([{ name: 'all nouns', result: probe(0, 1) }], 'supersense', 'accuracy') },
+    { name: 'probe-confusion-12-and-other', spec: confusionSpec(probe(0), 'supersense', 6) },
+    { name: 'probe-confusion-6-classes', spec: confusionSpec(probe(0), 'supersense', 6, 6) },
     { name: 'probe-heatmap-2-rows', spec: probeHeatmapSpec([{ name: LONG_A, result: probe(0) }, { name: LONG_B, result: probe(1) }], 'supersense', 'accuracy') },
     { name: 'probe-heatmap-constant', spec: probeHeatmapSpec([{ name: 'start', result: probe(0, 1) }, { name: 'step 28', result: probe(1, 1) }], 'supersense', 'accuracy') },
     { name: 'probe-heatmap-selectivity', spec: probeHeatmapSpec([{ name: 'start', result: probe(0) }, { name: 'step 28', result: probe(1) }, { name: 'step 56', result: probe(2) }], 'supersense', 'selectivity') },
@@ -111,6 +137,8 @@ export function figureGallery(): { name: string; spec: FigureSpecInput }[] {
         { name: 'clm-detour · freeze low during decay · seed 1', x: steps(40), y: steps(40).map((s) => 8.1 / Math.sqrt(s)) },
       ], { metric: 'loss', xAxis: 'step', smoothing: 0.5 }),
     },
+    { name: 'agreement-measures', spec: agreementHeatmapSpec(agreement()) },
+    { name: 'new-run-lr-preview', spec: lrPreview() },
     { name: 'compare-panels-abc', spec: panelsSpec([divergenceSpec(compare(0), { names: [LONG_A, LONG_B] }), ratioSpec(compare(0)), crossHeatmapSpec(compare(0))]) },
     ...studyFigures(study()).map((f) => ({ name: `study-${f.name}`, spec: f.spec })),
   ];

@@ -40,9 +40,10 @@ test('agreement panel: layers × measures over seed noise, with verdicts, export
   await page.getByTestId('pick-probe').selectOption({ label: 'probe (14 texts)' });
 
   const panel = page.getByTestId('agreement-panel');
+  const NAME = 'agreement-clm-6-vs-mlm-6'; // exports are named after the runs (clm@6 vs mlm@6), not checkpoint ids
   await panel.getByLabel('Permutations').selectOption('20');
   await panel.getByTestId('agreement-run').click();
-  const fig = panel.locator(`[data-testid="figure-agreement-${a}-vs-${b}"]`);
+  const fig = panel.locator(`[data-testid="figure-${NAME}"]`);
   await expect(fig.locator('rect.cell')).toHaveCount(5 * 8, { timeout: 60_000 }); // tiny: 5 hidden states × 8 measures
   // Columns are the measures, on one diverging scale of log10(divergence ÷ seed noise).
   await expect(fig.locator('svg')).toContainText('PWCCA');
@@ -57,11 +58,11 @@ test('agreement panel: layers × measures over seed noise, with verdicts, export
   // Export the heatmap like every figure: SVG + PDF + PNG beside its spec.
   await fig.getByRole('button', { name: 'Export…' }).click();
   await fig.getByTestId('export-run').click();
-  await expect(fig.getByTestId('export-result')).toContainText(`agreement-${a}-vs-${b}.pdf`);
+  await expect(fig.getByTestId('export-result')).toContainText(`${NAME}.pdf`);
   const dir = path.join(served.current.workspace, 'figures');
-  const svg = fs.readFileSync(path.join(dir, `agreement-${a}-vs-${b}.svg`), 'utf8');
+  const svg = fs.readFileSync(path.join(dir, `${NAME}.svg`), 'utf8');
   expect(svg.match(/class="cell"/g)?.length).toBe(40);
-  expect(fs.readFileSync(path.join(dir, `agreement-${a}-vs-${b}.pdf`)).subarray(0, 5).toString()).toBe('%PDF-');
-  expect(fs.readFileSync(path.join(dir, `agreement-${a}-vs-${b}.png`)).subarray(1, 4).toString()).toBe('PNG');
-  expect(JSON.parse(fs.readFileSync(path.join(dir, `agreement-${a}-vs-${b}.spec.json`), 'utf8')).data.colTicks).toEqual(['CKA', 'dCKA', 'Proc', 'SVCCA', 'PWCCA', 'RSA', 'kNN', 'RBF']);
+  expect(fs.readFileSync(path.join(dir, `${NAME}.pdf`)).subarray(0, 5).toString()).toBe('%PDF-');
+  expect(fs.readFileSync(path.join(dir, `${NAME}.png`)).subarray(1, 4).toString()).toBe('PNG');
+  expect(JSON.parse(fs.readFileSync(path.join(dir, `${NAME}.spec.json`), 'utf8')).data.colTicks).toEqual(['CKA', 'dCKA', 'Proc', 'SVCCA', 'PWCCA', 'RSA', 'kNN', 'RBF']);
 });

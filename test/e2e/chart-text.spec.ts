@@ -9,8 +9,11 @@ import { figureGallery } from '../charts/figure-gallery';
 interface TextProblem { figure: string; problem: string }
 
 test('every figure keeps its text inside the SVG, apart, and at 7 pt or more', async ({ page }) => {
-  const gallery = figureGallery();
-  expect(gallery.length).toBeGreaterThanOrEqual(20);
+  // Each figure as built, and again with the export panel's smallest font (7 pt): nothing may drop
+  // below 7 pt at print size, nor spill or collide with the smaller base.
+  const built = figureGallery();
+  expect(built.length).toBeGreaterThanOrEqual(20);
+  const gallery = [...built, ...built.map((f) => ({ name: `${f.name} (font 7 pt)`, spec: { ...f.spec, options: { ...(f.spec.options ?? {}), font: 'small' as const } } }))];
   const html = gallery.map((f) => `<div class="fig" data-name="${f.name}">${renderSvg(parseFigureSpec(f.spec)).replace(/^<\?xml[^>]*>\s*/, '')}</div>`).join('\n');
   await page.setContent(`<!doctype html><html><body style="margin:0">${html}</body></html>`);
   await page.evaluate(() => document.fonts.ready);

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
 import { useServe } from './serve-fixture';
 import { readmeShot } from './readme-shots';
+import { expectFiguresReadable } from './figure-text-on-screen';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const served = useServe();
@@ -31,27 +32,32 @@ test('a run trains, shows its curves live, and its loss chart exports as a figur
   await page.getByRole('link', { name: 'e2e detour' }).click();
   await expect(page.getByTestId('run-status')).toHaveText('finished', { timeout: 90_000 });
   await expect(page.getByRole('progressbar')).toHaveAttribute('aria-valuenow', '100');
-  const loss = page.getByTestId(`figure-run${created.value.id}-loss`);
+  const loss = page.getByTestId('figure-e2e-detour-loss');
   await expect(loss.locator('path.series')).toHaveCount(2); // raw + smoothed
   await expect(loss.locator('line.marker')).toHaveCount(1); // the decay phase starts
-  const heat = page.getByTestId(`figure-run${created.value.id}-layer-grad-norms`);
+  const heat = page.getByTestId('figure-e2e-detour-layer-grad-norms');
   await expect(heat.locator('rect.cell')).not.toHaveCount(0);
   await expect(page.getByTestId('checkpoints').locator('tbody tr')).toHaveCount(4);
   await expect(page.getByTestId('event-log')).toContainText('finished: completed at step 40');
-  // Hovering a point shows its value.
-  await loss.locator('circle').nth(5).hover({ force: true, timeout: 10_000 });
-  await expect(loss.getByRole('tooltip')).toContainText(/loss \(raw\): step 6, loss \d/);
+  // The newest step of each curve is marked (as from the first step on); hovering any point shows its value.
+  await expect(loss.locator('g.points circle')).toHaveCount(2);
+  await loss.locator('g.hover-points circle').nth(5).hover({ force: true, timeout: 10_000 });
+  await expect(loss.getByRole('tooltip')).toContainText(/loss \((raw|smoothed)\): step 6, loss \d/);
   await readmeShot(page, 'run-view.png');
-  // Export the loss chart for a paper: SVG + PDF + PNG beside the spec, downloadable here.
+  // Export the loss chart for a paper, named after the run: SVG + PDF + PNG beside the spec, downloadable here.
   await loss.getByRole('button', { name: 'Export…' }).click();
   await loss.getByTestId('export-run').click();
   const result = loss.getByTestId('export-result');
-  await expect(result).toContainText(`run${created.value.id}-loss.pdf`);
+  await expect(result).toContainText('e2e-detour-loss.pdf');
   const figures = path.join(served.current.workspace, 'figures');
-  for (const ext of ['svg', 'pdf', 'png', 'spec.json']) expect(fs.existsSync(path.join(figures, `run${created.value.id}-loss.${ext}`))).toBe(true);
-  const [download] = await Promise.all([page.waitForEvent('download'), result.getByRole('link', { name: `run${created.value.id}-loss.svg` }).click()]);
-  expect(download.suggestedFilename()).toBe(`run${created.value.id}-loss.svg`);
+  for (const ext of ['svg', 'pdf', 'png', 'spec.json']) expect(fs.existsSync(path.join(figures, `e2e-detour-loss.${ext}`))).toBe(true);
+  const [download] = await Promise.all([page.waitForEvent('download'), result.getByRole('link', { name: 'e2e-detour-loss.svg' }).click()]);
+  expect(download.suggestedFilename()).toBe('e2e-detour-loss.svg');
   // The Figures page lists it, redrawn from its spec.
   await page.getByRole('navigation').getByRole('link', { name: 'Figures' }).click();
-  await expect(page.getByTestId('figures-list').getByTestId(`figure-run${created.value.id}-loss`).locator('path.series')).toHaveCount(2);
+  await expect(page.getByTestId('figures-list').getByTestId('figure-e2e-detour-loss').locator('path.series')).toHaveCount(2);
+  // On the run page and on the Figures page, at print size × 1.5 and never wider than the window.
+  expect(await expectFiguresReadable(page, 1280)).toBeGreaterThanOrEqual(1);
+  await page.setViewportSize({ width: 1024, height: 700 });
+  expect(await expectFiguresReadable(page, 1024)).toBeGreaterThanOrEqual(1);
 });

@@ -1,13 +1,14 @@
-// A researcher's runs after launch, at 1440×900 and at 1024×700: a sweep's runs grouped together with
-// their final-metrics table (sorted, exported as CSV), curves of several runs overlaid (a whole
-// sweep, or runs ticked in the list; by step or tokens; smoothed), and a run tagged, annotated,
-// archived, cloned into the form and deleted (asks first; its folder and rows go).
+// A researcher's runs after launch, at 1440×900 and again at 1024×700: a sweep's runs grouped together
+// with their final-metrics table (sorted, exported as CSV), curves of several runs overlaid (a whole
+// sweep, or runs ticked in the list; by step or tokens; smoothed), and runs tagged, annotated and
+// cloned into the form (at both sizes), archived and deleted (asks first; its folder and rows go).
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test, type Page } from '@playwright/test';
 import { useServe } from './serve-fixture';
 import { readmeShot } from './readme-shots';
+import { expectFiguresReadable } from './figure-text-on-screen';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const served = useServe();
@@ -46,32 +47,8 @@ test.describe.serial('runs after launch', () => {
     ];
     await expect(page.getByTestId('run-row-status')).toHaveText(['finished', 'finished', 'finished'], { timeout: 150_000 });
 
-    // 6. The sweep is one group, the lone run another; the group shows its final-metrics table.
+    await checkSweepFinals(page);
     const group = page.getByTestId('sweep-group');
-    await expect(group.getByRole('heading', { level: 2 })).toContainText(SWEEP);
-    await expect(group.getByTestId('runs-table').locator('tbody tr')).toHaveCount(2);
-    await expect(page.getByTestId('single-runs').getByTestId('runs-table')).toContainText('clm-detour alone · seed 2');
-    const finals = group.getByTestId('sweep-finals');
-    await expect(finals.locator('thead th')).toHaveText(['Run ▲', 'Status', 'mlm loss', 'decay loss', 'clm loss', 'held-out loss', 'tokens', 'wall time (s)']);
-    await expect(finals.getByTestId('finals-row')).toHaveCount(2);
-    await expect(finals.getByTestId('finals-row').first()).toContainText('2048'); // 16 steps × 4 × 32 tokens
-    // Sorting by the decay loss, both ways, orders the rows by the numbers shown.
-    const decayCol = finals.locator('thead th', { hasText: 'decay loss' });
-    const decayValues = async () => (await finals.getByTestId('finals-row').locator('td:nth-child(4)').allTextContents()).map(Number);
-    await decayCol.getByRole('button').click();
-    await expect(decayCol).toHaveAttribute('aria-sort', 'ascending');
-    const up = await decayValues();
-    expect(up[0]).toBeLessThanOrEqual(up[1]);
-    await decayCol.getByRole('button').click();
-    await expect(decayCol).toHaveAttribute('aria-sort', 'descending');
-    expect(await decayValues()).toEqual([...up].reverse());
-    // CSV: a header and one line per run, with the same numbers at full precision.
-    const [dl] = await Promise.all([page.waitForEvent('download'), finals.getByTestId('finals-csv').click()]);
-    expect(dl.suggestedFilename()).toBe('clm-vs-mlm-e2e-final-metrics.csv');
-    const csv = fs.readFileSync((await dl.path())!, 'utf8').trim().split('\r\n');
-    expect(csv[0]).toBe('Run,Status,mlm loss,decay loss,clm loss,held-out loss,tokens,wall time (s)');
-    expect(csv).toHaveLength(3);
-    expect(Number(csv[1].split(',')[3]).toFixed(4)).toBe(up[1].toFixed(4));
     await readmeShot(page, 'runs-sweep-table.png');
 
     // 5. Overlay the whole sweep: one curve per run, named by the run; LR by tokens; smoothing.
@@ -81,7 +58,7 @@ test.describe.serial('runs after launch', () => {
     await expect(fig.locator('path.series')).toHaveCount(2);
     await expect(fig.locator('.legend text')).toHaveText(['mlm-baseline · seed 1', 'clm-detour · seed 1']);
     await expect(fig.locator('.label.y')).toHaveText('loss (smoothed 0.6)');
-    await readmeShot(page, 'overlay.png');
+    expect(await expectFiguresReadable(page, 1440)).toBe(1);
     await page.getByTestId('overlay-metric').selectOption('lr');
     await page.getByTestId('overlay-x').selectOption('tokens');
     const lrFig = page.locator('[data-testid^="figure-overlay-lr-"]');
@@ -101,29 +78,48 @@ test.describe.serial('runs after launch', () => {
     await expect(page.getByTestId('overlay-selected')).toHaveText('Overlay 3 selected runs');
     await page.getByTestId('overlay-selected').click();
     await expect(page.locator('[data-testid^="figure-overlay-loss-"] path.series')).toHaveCount(3);
+    await expect(page.locator('[data-testid^="figure-overlay-loss-"] .legend text')).toHaveText(['mlm-baseline · seed 1', 'clm-detour · seed 1', 'clm-detour alone · seed 2']);
+    await readmeShot(page, 'overlay.png');
+
+    // 4. A sweep's run tagged, annotated and cloned into the form (archive and delete: at 1024×700).
+    await page.getByRole('navigation').getByRole('link', { name: 'Runs' }).click();
+    await tagAndAnnotate(page, 'mlm-baseline · seed 1');
+    await page.getByTestId('clone-run').click();
+    await expect(page.getByTestId('cloned-from')).toContainText('mlm-baseline · seed 1');
+    await expect(page.getByTestId('sweep-run').locator('td.name')).toHaveText(['mlm-baseline · seed 1']);
+    await expect(page.getByTestId('sweep-run-steps')).toHaveText('16');
+    await expect(page.getByTestId('launch')).toBeEnabled();
     expect(errors).toEqual([]);
   });
 
-  test('at 1024×700: tag, annotate, archive, clone into the form, delete', async ({ page }) => {
+  test('at 1024×700: the final metrics, overlays, and a run tagged, annotated, archived, cloned and deleted', async ({ page }) => {
     test.setTimeout(120_000);
     await page.setViewportSize({ width: 1024, height: 700 });
     await page.goto(served.current.url);
-    await expect(page.getByTestId('sweep-finals').getByTestId('finals-row')).toHaveCount(2);
-    // The sweep's overlay fits the smaller window too.
+    // 6. The sweep's final-metrics table at this size: sorted both ways, exported as CSV.
+    await checkSweepFinals(page);
+    const finalsBox = await page.getByTestId('sweep-finals').boundingBox();
+    expect(finalsBox!.x + finalsBox!.width).toBeLessThanOrEqual(1024);
+    // 5. The sweep's overlay fits the smaller window too, legends named after the runs.
     await page.getByTestId('overlay-sweep').click();
-    await expect(page.locator('[data-testid^="figure-overlay-loss-"] path.series')).toHaveCount(2);
-    const figBox = await page.locator('[data-testid^="figure-overlay-loss-"] svg').boundingBox();
+    const fig = page.locator('[data-testid^="figure-overlay-loss-"]');
+    await expect(fig.locator('path.series')).toHaveCount(2);
+    await expect(fig.locator('.legend text')).toHaveText(['mlm-baseline · seed 1', 'clm-detour · seed 1']);
+    const figBox = await fig.locator('svg').boundingBox();
     expect(figBox!.x + figBox!.width).toBeLessThanOrEqual(1024);
-    await page.goBack();
-    await page.getByRole('link', { name: 'clm-detour alone · seed 2' }).click();
+    expect(await expectFiguresReadable(page, 1024)).toBe(1);
+    await page.getByTestId('overlay-x').selectOption('tokens');
+    await expect(page.locator('[data-testid^="figure-overlay-loss-"] .label.x')).toHaveText('tokens seen (thousands)');
+    // …and runs ticked in the list, across groups.
+    await page.getByRole('navigation').getByRole('link', { name: 'Runs' }).click();
+    await page.getByTestId('select-run').nth(1).check();
+    await page.getByTestId('select-run').nth(2).check();
+    await expect(page.getByTestId('overlay-selected')).toHaveText('Overlay 2 selected runs');
+    await page.getByTestId('overlay-selected').click();
+    await expect(page.locator('[data-testid^="figure-overlay-loss-"] path.series')).toHaveCount(2);
+    await page.getByRole('navigation').getByRole('link', { name: 'Runs' }).click();
+    await tagAndAnnotate(page, 'clm-detour alone · seed 2');
     const meta = page.getByTestId('run-meta');
-    await meta.getByTestId('run-tags').fill('paper, fig 3');
-    await meta.getByTestId('run-notes').fill('seed-noise partner');
-    await meta.getByTestId('save-meta').click();
-    await expect(meta.getByRole('status')).toHaveText('Saved.');
-    await page.reload();
-    await expect(meta.getByTestId('run-tags')).toHaveValue('paper, fig 3');
-    await expect(meta.getByTestId('run-notes')).toHaveValue('seed-noise partner');
     // Archived runs leave the list until asked for.
     await meta.getByTestId('archive').click();
     await expect(meta.getByTestId('archive')).toHaveText('Unarchive');
@@ -158,3 +154,45 @@ test.describe.serial('runs after launch', () => {
     expect(fs.existsSync(dir)).toBe(false);
   });
 });
+
+/** 6. The sweep is one group, the lone run another; its final-metrics table sorts and exports as CSV. */
+async function checkSweepFinals(page: Page): Promise<void> {
+  const group = page.getByTestId('sweep-group');
+  await expect(group.getByRole('heading', { level: 2 })).toContainText(SWEEP);
+  await expect(group.getByTestId('runs-table').locator('tbody tr')).toHaveCount(2);
+  await expect(page.getByTestId('single-runs').getByTestId('runs-table')).toContainText('clm-detour alone · seed 2');
+  const finals = group.getByTestId('sweep-finals');
+  await expect(finals.locator('thead th')).toHaveText(['Run ▲', 'Status', 'mlm loss', 'decay loss', 'clm loss', 'held-out loss', 'tokens', 'wall time (s)']);
+  await expect(finals.getByTestId('finals-row')).toHaveCount(2);
+  await expect(finals.getByTestId('finals-row').first()).toContainText('2048'); // 16 steps × 4 × 32 tokens
+  // Sorting by the decay loss, both ways, orders the rows by the numbers shown.
+  const decayCol = finals.locator('thead th', { hasText: 'decay loss' });
+  const decayValues = async () => (await finals.getByTestId('finals-row').locator('td:nth-child(4)').allTextContents()).map(Number);
+  await decayCol.getByRole('button').click();
+  await expect(decayCol).toHaveAttribute('aria-sort', 'ascending');
+  const up = await decayValues();
+  expect(up[0]).toBeLessThanOrEqual(up[1]);
+  await decayCol.getByRole('button').click();
+  await expect(decayCol).toHaveAttribute('aria-sort', 'descending');
+  expect(await decayValues()).toEqual([...up].reverse());
+  // CSV: a header and one line per run, with the same numbers at full precision.
+  const [dl] = await Promise.all([page.waitForEvent('download'), finals.getByTestId('finals-csv').click()]);
+  expect(dl.suggestedFilename()).toBe('clm-vs-mlm-e2e-final-metrics.csv');
+  const csv = fs.readFileSync((await dl.path())!, 'utf8').trim().split('\r\n');
+  expect(csv[0]).toBe('Run,Status,mlm loss,decay loss,clm loss,held-out loss,tokens,wall time (s)');
+  expect(csv).toHaveLength(3);
+  expect(Number(csv[1].split(',')[3]).toFixed(4)).toBe(up[1].toFixed(4));
+}
+
+/** 4. A run tagged and annotated from its page; the tags and notes survive a reload. */
+async function tagAndAnnotate(page: Page, name: string): Promise<void> {
+  await page.getByRole('link', { name, exact: true }).first().click();
+  const meta = page.getByTestId('run-meta');
+  await meta.getByTestId('run-tags').fill('paper, fig 3');
+  await meta.getByTestId('run-notes').fill('seed-noise partner');
+  await meta.getByTestId('save-meta').click();
+  await expect(meta.getByRole('status')).toHaveText('Saved.');
+  await page.reload();
+  await expect(meta.getByTestId('run-tags')).toHaveValue('paper, fig 3');
+  await expect(meta.getByTestId('run-notes')).toHaveValue('seed-noise partner');
+}

@@ -13,7 +13,9 @@ test('one click runs the study and shows its results and report', async ({ page 
   const panel = page.getByTestId('study-panel');
   await panel.getByTestId('study-scale').selectOption('tiny');
   await panel.getByTestId('study-start').click();
-  await expect(panel.getByTestId('study-stage')).toBeVisible();
+  // Starting prepares the demo assets first: under load (other work on the 2 cores) that alone took
+  // longer than the default 15 s.
+  await expect(panel.getByTestId('study-stage')).toBeVisible({ timeout: 90_000 });
   // The six runs are queued in this workspace like any other run.
   await expect(page.getByTestId('runs-table').locator('tbody tr')).toHaveCount(6, { timeout: 120_000 });
   const results = panel.getByTestId('study-results');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseFigureSpec } from './index';
-import { crossHeatmapSpec, deltaHeatmapSpec, divergenceSpec, hiddenLabel, layerRegions, probeHeatmapSpec, ratioSpec } from './compare-specs';
+import { confusionSpec, crossHeatmapSpec, deltaHeatmapSpec, divergenceSpec, hiddenLabel, layerRegions, probeHeatmapSpec, probeSpec, ratioSpec } from './compare-specs';
 import type { CompareResult, ProbeResult } from '../analysis-types';
 
 const info = (id: number) => ({ checkpointId: id, path: `/m${id}`, sha256: 'x', runId: null, step: null, phase: null });
@@ -60,5 +60,42 @@ describe('compare specs', () => {
     expect(sel.kind === 'heatmap' && sel.data.values[1][1]).toBeCloseTo(0.25, 12);
     expect(probeHeatmapSpec(two, 'pos', 'accuracy')).toBeNull();
     expect(probeHeatmapSpec([two[0], { name: 'x', result: probe([0, 2], [0.5, 0.5]) }], 'supersense', 'accuracy')).toBeNull();
+  });
+
+  it('draws each probe accuracy with its bootstrap band and a legend entry for the band', () => {
+    const ci = { lo: 0.5, hi: 0.8, level: 0.95, reps: 1000, unit: 'word types' as const };
+    const m = (accuracy: number) => ({ accuracy, macroF1: accuracy, iterations: 1, bestIteration: 1, ci });
+    const r: ProbeResult = {
+      model: info(1), probeSet: { id: 1, name: 'p', sha256: 's' }, pooling: 'mean', layers: [0, 1, 2],
+      tasks: [{ labelSet: 'pos', examples: 40, cached: false, report: { classes: ['a', 'b'], split: { train: 20, dev: 10, test: 10 }, layers: [0, 1, 2].map((layer) => ({ layer, task: m(0.7), control: m(0.5), selectivity: 0.2 })) } }],
+    };
+    const s = parseFigureSpec(probeSpec([{ name: 'clm@28', result: r }], 'pos', 'accuracy')!);
+    if (s.kind !== 'lines') throw new Error('lines expected');
+    expect(s.data.series[0]).toMatchObject({ x: [0, 1], lower: [0.5, 0.5], upper: [0.8, 0.8], bandLabel: 'clm@28: 95% CI' });
+    // selectivity has no interval of its own
+    const sel = parseFigureSpec(probeSpec([{ name: 'clm@28', result: r }], 'pos', 'selectivity')!);
+    expect(sel.kind === 'lines' && sel.data.series[0].lower).toBeUndefined();
+  });
+
+  it('builds a row-normalised confusion matrix, pooling rare classes as "other"', () => {
+    const m = (accuracy: number, confusion?: number[][]) => ({ accuracy, macroF1: accuracy, iterations: 1, bestIteration: 1, confusion });
+    // gold counts: a 6, b 3, c 1, d 0 (never predicted either)
+    const confusion = [[5, 1, 0, 0], [1, 2, 0, 0], [0, 1, 0, 0], [0, 0, 0, 0]];
+    const r: ProbeResult = {
+      model: info(1), probeSet: { id: 1, name: 'p', sha256: 's' }, pooling: 'mean', layers: [0, 1],
+      tasks: [{ labelSet: 'pos', examples: 40, cached: false, report: { classes: ['a', 'b', 'c', 'd'], split: { train: 20, dev: 10, test: 10 }, layers: [
+        { layer: 0, task: m(0.5), control: m(0.5), selectivity: 0 }, { layer: 1, task: m(0.7, confusion), control: m(0.5), selectivity: 0.2 }] } }],
+    };
+    const all = parseFigureSpec(confusionSpec(r, 'pos', 1)!);
+    if (all.kind !== 'heatmap') throw new Error('heatmap expected');
+    expect(all.data.rowTicks).toEqual(['a', 'b', 'c']);
+    expect(all.data.values[0].map((v) => Number(v!.toFixed(6)))).toEqual([0.833333, 0.166667, 0]);
+    expect(all.data.values[2]).toEqual([0, 1, 0]);
+    expect(all.data.colLabel).toBe('predicted class (pos, layer 0)');
+    const two = parseFigureSpec(confusionSpec(r, 'pos', 1, 1)!);
+    expect(two.kind === 'heatmap' && two.data.colTicks).toEqual(['a', 'other (2)']);
+    expect(two.kind === 'heatmap' && two.data.values[1].map((v) => Number(v!.toFixed(6)))).toEqual([0.25, 0.75]);
+    expect(confusionSpec(r, 'pos', 0)).toBeNull(); // no matrix kept for that layer
+    expect(confusionSpec(r, 'supersense', 1)).toBeNull();
   });
 });

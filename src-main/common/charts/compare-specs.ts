@@ -127,7 +127,12 @@ export function probeSpec(results: { name: string; result: ProbeResult }[], labe
     const task = result.tasks.find((t) => t.labelSet === labelSet);
     if (!task) return [];
     const pts = transformerPart(result.layers, task.report.layers.map((l) => (metric === 'accuracy' ? l.task.accuracy : l.selectivity)));
-    return [{ name, x: pts.x, y: pts.y }];
+    // The accuracy's bootstrap interval over test word types, as a band with its own legend entry.
+    const ci = metric === 'accuracy' && task.report.layers.every((l) => l.task.ci) ? transformerPart(result.layers, task.report.layers.map((l) => l.task.ci!)) : null;
+    if (!ci) return [{ name, x: pts.x, y: pts.y }];
+    const c0 = ci.y[0];
+    const bandLabel = `${name}: ${Math.round(c0.level * 100)}% CI`; // over test word types (or examples): the panel says which
+    return [{ name, x: pts.x, y: pts.y, lower: ci.y.map((c) => c.lo), upper: ci.y.map((c) => c.hi), bandLabel }];
   });
   if (series.length === 0) return null;
   const L = Math.max(...results[0].result.layers);
@@ -135,7 +140,7 @@ export function probeSpec(results: { name: string; result: ProbeResult }[], labe
   const majority = metric === 'accuracy' ? results.map((r) => r.result.tasks.find((t) => t.labelSet === labelSet)?.report.majority).find((m) => m) : undefined;
   if (majority) {
     const xs = series.flatMap((s) => s.x);
-    series.push({ name: `majority class (“${majority.label}”, ${(100 * majority.accuracy).toFixed(0)}%)`, x: [Math.min(...xs), Math.max(...xs)], y: [majority.accuracy, majority.accuracy], dashed: true } as (typeof series)[number]);
+    series.push({ name: `majority class (“${majority.label}”, ${(100 * majority.accuracy).toFixed(0)}%)`, x: [Math.min(...xs), Math.max(...xs)], y: [majority.accuracy, majority.accuracy], dashed: true, points: 'none' } as (typeof series)[number]);
   }
   return {
     version: 1,
@@ -177,6 +182,44 @@ export function probeHeatmapSpec(results: { name: string; result: ProbeResult }[
     // Full width, and a height that grows with the rows: a checkpoint × layer map of two rows in a
     // column-wide square was a ~20 px strip beside its long checkpoint names.
     options: { size: 'acl-full', aspect: Math.min(0.7, 0.14 + 0.05 * rows.length) },
+  };
+}
+
+/**
+ * Confusion matrix of one probe (the label set's task probe at hidden state `hidden`) on the test
+ * split: rows the gold class, columns the predicted class, each cell the share of that gold class
+ * (rows sum to 1). The `maxClasses` most frequent gold classes keep their own row and column; the
+ * rest are pooled as "other". Null when the report has no confusion matrix (cached before one was kept).
+ */
+export function confusionSpec(result: ProbeResult, labelSet: string, hidden: number, maxClasses = 12): FigureSpecInput | null {
+  const task = result.tasks.find((t) => t.labelSet === labelSet);
+  const at = result.layers.indexOf(hidden);
+  const m = at >= 0 ? task?.report.layers[at]?.task.confusion : undefined;
+  if (!task || !m) return null;
+  const classes = task.report.classes;
+  const rowSum = m.map((r) => r.reduce((a, b) => a + b, 0));
+  const colSum = classes.map((_, k) => m.reduce((a, r) => a + r[k], 0));
+  const seen = classes.map((_, k) => k).filter((k) => rowSum[k] > 0 || colSum[k] > 0).sort((a, b) => rowSum[b] - rowSum[a] || a - b);
+  const kept = seen.slice(0, maxClasses);
+  const rest = seen.slice(maxClasses);
+  const bucket = (k: number) => (kept.includes(k) ? kept.indexOf(k) : kept.length); // pooled classes: the last index
+  const nb = kept.length + (rest.length ? 1 : 0);
+  const counts = Array.from({ length: nb }, () => new Array<number>(nb).fill(0));
+  m.forEach((row, g) => row.forEach((n, p) => { if (n) counts[bucket(g)][bucket(p)] += n; }));
+  const names = [...kept.map((k) => classes[k]), ...(rest.length ? [`other (${rest.length})`] : [])];
+  const values = counts.map((row) => {
+    const total = row.reduce((a, b) => a + b, 0);
+    return row.map((n) => (total ? n / total : null));
+  });
+  return {
+    version: 1,
+    kind: 'heatmap',
+    data: {
+      values, rowLabel: 'gold class', colLabel: `predicted class (${labelSet}, layer ${hiddenLabel(hidden)})`, rowTicks: names, colTicks: names,
+      scale: 'viridis', domain: [0, 1], valueLabel: 'share of the gold class', square: true, cellValues: nb <= 8, uprightColTicks: true,
+    },
+    // a few classes fit a column; more need the full width for their upright names
+    options: nb <= 6 ? { size: 'acl-column', aspect: 0.9 } : { size: 'acl-full', aspect: 0.62 },
   };
 }
 

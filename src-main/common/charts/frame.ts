@@ -61,6 +61,8 @@ export function thinTicks<T>(values: T[], max: number): T[] {
   if (values.length <= max) return values;
   const step = Math.ceil((values.length - 1) / (max - 1));
   const out = values.filter((_, i) => i % step === 0);
-  if (out[out.length - 1] !== values[values.length - 1]) out.push(values[values.length - 1]);
+  // The last value takes the place of the last kept one: pushed after it, the two could sit closer
+  // than a step apart (labels "290" and "300" on top of each other).
+  if (out[out.length - 1] !== values[values.length - 1]) out[out.length - 1] = values[values.length - 1];
   return out;
 }

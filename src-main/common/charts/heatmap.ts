@@ -53,24 +53,32 @@ export function renderHeatmap(doc: Document, spec: HeatmapSpec): SVGSVGElement {
 
   const rowTickW = Math.max(...rowTicks.map((t) => textWidth(t, tickFont)));
   const left = EDGE + lh + font * 0.3 + rowTickW + TICK_OFFSET;
-  const bottom = TICK_OFFSET + tickLh + font * 0.3 + lh + EDGE;
-  const layout = (barTitleRotated: boolean) => {
+  // Column ticks run across the axis, thinned to what fits (layer numbers); where every column must keep
+  // its name (class names of a confusion matrix: `uprightColTicks`) and the widest does not fit its
+  // column, they stand upright, shortened to at most 30% of the figure's height.
+  const colTickUpright = range(nCols).map((i) => fitText(colTick(i), tickFont, height * 0.3));
+  const colTickW = Math.max(...range(nCols).map((i) => textWidth(colTick(i), tickFont)));
+  const uprightW = Math.max(...colTickUpright.map((t) => textWidth(t, tickFont)));
+  const layout = (barTitleRotated: boolean, colsUpright: boolean) => {
     // + half a tick line: the colour bar's top label is centred on the plot's top edge
     const top = titleSpace(options, font) + (barTitleRotated ? 0 : lh + font * 0.3) + tickLh / 2;
+    const bottom = TICK_OFFSET + (colsUpright ? uprightW : tickLh) + font * 0.3 + lh + EDGE;
     const right = barGap + barW + TICK_OFFSET + barTickW + (barTitleRotated ? font * 0.4 + lh : 0) + EDGE;
     const plotW = Math.max(10, width - left - right);
     const plotH = Math.max(10, height - top - bottom);
     const side = Math.min(plotW, plotH);
-    return { top, w: data.square ? side : plotW, h: data.square ? side : plotH };
+    return { top, bottom, w: data.square ? side : plotW, h: data.square ? side : plotH, colsUpright };
   };
+  const colsFit = (l: { w: number }) => nCols === 1 || colTickW + font * 0.5 <= l.w / nCols;
   // The bar's title runs along the bar when the bar is long enough, else it sits above the bar.
   let rotated = true;
-  let L = layout(true);
+  let L = layout(true, false);
+  if (data.uprightColTicks && !colsFit(L)) L = layout(true, true);
   if (valueLabelW > L.h) {
     rotated = false;
-    L = layout(false);
+    L = layout(false, L.colsUpright);
   }
-  const { top, w, h } = L;
+  const { top, w, h, colsUpright } = L;
   const x = scaleBand<number>().domain(range(nCols)).range([0, w]).paddingInner(0);
   const y = scaleBand<number>().domain(range(nRows)).range([0, h]).paddingInner(0);
 
@@ -100,19 +108,22 @@ export function renderHeatmap(doc: Document, spec: HeatmapSpec): SVGSVGElement {
       }
     }),
   );
-  // Thin the ticks to what fits: the widest label plus half an em between neighbours.
-  const colTickW = Math.max(...range(nCols).map((i) => textWidth(colTick(i), tickFont)));
-  const xCount = Math.max(1, Math.floor(w / (colTickW + font * 0.5)));
+  // Thin the ticks to what fits: the widest label plus half an em between neighbours (upright: a line
+  // of text plus a little air).
+  const xCount = Math.max(1, Math.floor(w / (colsUpright ? tickLh + 1 : colTickW + font * 0.5)));
   const yCount = Math.max(1, Math.floor(h / (tickLh + 1)));
-  g.append('g')
+  const xAxisG = g.append('g')
     .attr('class', 'axis x')
     .attr('transform', `translate(0,${round(h)})`)
-    .call(axisBottom(x).tickValues(thinTicks(range(nCols), xCount)).tickFormat((i) => colTick(i)).tickSizeOuter(0));
+    .call(axisBottom(x).tickValues(thinTicks(range(nCols), xCount)).tickFormat((i) => (colsUpright ? colTickUpright[i] : colTick(i))).tickSizeOuter(0));
+  if (colsUpright) {
+    xAxisG.selectAll('.tick text').attr('transform', 'rotate(-90)').attr('text-anchor', 'end').attr('x', -TICK_OFFSET).attr('y', 0).attr('dy', '0.32em');
+  }
   g.append('g')
     .attr('class', 'axis y')
     .call(axisLeft(y).tickValues(thinTicks(range(nRows), yCount)).tickFormat((i) => rowTicks[i]).tickSizeOuter(0));
   g.selectAll('.axis text').attr('font-size', tickFont).attr('font-family', null);
-  g.append('text').attr('class', 'label x').attr('x', round(w / 2)).attr('y', round(h + TICK_OFFSET + tickLh + font * 0.3 + font * 0.9)).attr('text-anchor', 'middle')
+  g.append('text').attr('class', 'label x').attr('x', round(w / 2)).attr('y', round(h + TICK_OFFSET + (colsUpright ? uprightW : tickLh) + font * 0.3 + font * 0.9)).attr('text-anchor', 'middle')
     .text(fitText(data.colLabel, font, Math.min(width - EDGE * 2, w + left)));
   g.append('text')
     .attr('class', 'label y')

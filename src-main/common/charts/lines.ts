@@ -80,8 +80,10 @@ export function renderLines(doc: Document, spec: LinesSpec): SVGSVGElement {
   const frozenFont = smallerFont(font, 0.75);
   const frozenLabels = frozen.map((f) => fitText(f.name, frozenFont, width * 0.25));
   const frozenW = Math.max(0, ...frozenLabels.map((t) => textWidth(t, frozenFont) + font * 0.4));
+  // one row per freeze mask, never closer than a line of its label (at 7 pt the labels touched)
+  const frozenRowH = Math.max(font * 1.1, lineHeight(frozenFont) + 0.5);
   const regionsTop = data.regions?.length ? tickLh + font * 0.3 : 0;
-  const bottomFixed = TICK_OFFSET + tickLh + frozen.length * font * 1.1 + font * 0.4 + lh + (legend.rows ? font * 0.4 + legend.rows * legend.rowH : 0) + EDGE;
+  const bottomFixed = TICK_OFFSET + tickLh + frozen.length * frozenRowH + font * 0.4 + lh + (legend.rows ? font * 0.4 + legend.rows * legend.rowH : 0) + EDGE;
   const yLabelW = textWidth(data.yLabel, font);
   const layout = (yTitleAlong: boolean) => {
     // the top y tick label is centred on the plot's top edge: half a line above it is the label's
@@ -160,11 +162,30 @@ export function renderLines(doc: Document, spec: LinesSpec): SVGSVGElement {
       .attr('stroke-width', 1.2)
       .attr('stroke-dasharray', s.dashed ? '3,2' : null)
       .attr('d', line<Pt>().defined((d) => nice(d[1])).x((d) => round(x(d[0]))).y((d) => round(y(d[1])))(pts) ?? '');
-    if (pts.length <= 40) {
+    const chosen = s.points ?? data.points;
+    const marks = chosen === 'auto' ? (pts.length <= 40 ? 'all' : 'none') : chosen;
+    // Without a marker on every point, transparent hover targets keep each point's value readable on
+    // screen (at most ~400 per series, evenly spaced); they print as nothing.
+    if (marks !== 'all' && pts.length > 0) {
+      const stride = Math.max(1, Math.ceil(pts.length / 400));
+      g.append('g')
+        .attr('class', 'hover-points')
+        .selectAll('circle')
+        .data(pts.filter((_, k) => k % stride === 0))
+        .join('circle')
+        .attr('cx', (d) => round(x(d[0])))
+        .attr('cy', (d) => round(y(d[1])))
+        .attr('r', 2.5)
+        .attr('fill', c)
+        .attr('fill-opacity', 0)
+        .append('title')
+        .text((d) => `${s.name}: ${data.xLabel} ${d[0]}, ${data.yLabel} ${d[1].toPrecision(4)}`);
+    }
+    if (marks !== 'none' && pts.length > 0) {
       g.append('g')
         .attr('class', 'points')
         .selectAll('circle')
-        .data(pts)
+        .data(marks === 'last' ? pts.slice(-1) : pts)
         .join('circle')
         .attr('cx', (d) => round(x(d[0])))
         .attr('cy', (d) => round(y(d[1])))
@@ -204,9 +225,9 @@ export function renderLines(doc: Document, spec: LinesSpec): SVGSVGElement {
     row.append('text').attr('x', round(-font * 0.4)).attr('y', round(yRow + font * 0.3)).attr('text-anchor', 'end').attr('font-size', frozenFont).text(frozenLabels[k]);
     const w = Math.max(1.5, Math.min(font * 0.8, Math.abs(x(1) - x(0)) * 0.8));
     f.layers.forEach((l) => row.append('rect').attr('x', round(x(l) - w / 2)).attr('y', round(yRow - w / 2)).attr('width', round(w)).attr('height', round(w)).attr('fill', '#333333'));
-    yRow += font * 1.1;
+    yRow += frozenRowH;
   });
-  const xLabelY = plotH + TICK_OFFSET + tickLh + frozen.length * font * 1.1 + font * 0.4 + font * 0.9;
+  const xLabelY = plotH + TICK_OFFSET + tickLh + frozen.length * frozenRowH + font * 0.4 + font * 0.9;
   g.append('text').attr('class', 'label x').attr('x', round(plotW / 2)).attr('y', round(xLabelY)).attr('text-anchor', 'middle')
     .text(fitText(data.xLabel, font, Math.min(width - EDGE * 2, plotW + 2 * Math.min(left, right))));
   if (along) {

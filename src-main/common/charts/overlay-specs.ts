@@ -31,6 +31,8 @@ export function overlaySpec(curves: OverlayCurve[], o: { metric: OverlayMetric; 
       xLabel: o.xAxis === 'step' ? 'step' : 'tokens seen (thousands)',
       yLabel: o.smoothing ? `${m.label} (smoothed ${o.smoothing})` : m.label,
       logY: m.log,
+      integerX: o.xAxis === 'step',
+      points: 'last', // each run's newest point, whatever its length
     },
     options: { size: 'acl-full', aspect: 0.45, title: o.title },
   };

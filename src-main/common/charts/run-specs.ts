@@ -33,7 +33,9 @@ export function curveSpec(
   return {
     version: 1,
     kind: 'lines',
-    data: { series: lines, xLabel: 'step', yLabel: o.yLabel, logY: o.logY ?? false, markers: phaseMarkers(o.phases) },
+    // whole steps on the x axis; the newest step marked from the first step on (never all points, which
+    // would appear early and vanish as the run grows)
+    data: { series: lines, xLabel: 'step', yLabel: o.yLabel, logY: o.logY ?? false, markers: phaseMarkers(o.phases), integerX: true, points: 'last' },
     options: { size: 'acl-full', aspect: 0.32, title: o.title },
   };
 }

@@ -37,6 +37,7 @@ const heatmapData = z
     valueLabel: z.string().default('CKA'),
     square: z.boolean().default(true),            // square cells (layer x layer); false: fill the plot area
     cellValues: z.boolean().default(false),       // print each cell's value (when it fits at a readable size)
+    uprightColTicks: z.boolean().default(false),  // every column keeps its label: upright when too wide to lie
   })
   .strict();
 
@@ -49,6 +50,7 @@ const series = z
     upper: z.array(z.number().nullable()).optional(),
     dashed: z.boolean().optional(),
     bandLabel: z.string().optional(),                  // legend entry of the band ("95% CI"); default "<name>: band"
+    points: z.enum(['auto', 'all', 'last', 'none']).optional(), // this series' markers; default: the chart's
   })
   .strict();
 
@@ -64,6 +66,10 @@ const linesData = z
     yDomain: z.tuple([z.number(), z.number()]).optional(),
     yBounds: z.tuple([z.number(), z.number()]).optional(), // the quantity's own range (accuracy, CKA: [0, 1]): never left
     integerX: z.boolean().default(false),
+    // Point markers: 'all', 'last' (training curves: the newest step marked, so a curve of one step is
+    // still visible and nothing appears or vanishes as the run grows), 'none'. 'auto' (specs saved
+    // before this choice existed, fixed-length charts such as per-layer ones): every point up to 40.
+    points: z.enum(['auto', 'all', 'last', 'none']).default('auto'),
   })
   .strict();
 

@@ -42,6 +42,7 @@ export function lrPreviewSpec(curves: LrCurve[]): FigureSpecInput | null {
       yLabel: e ? `learning rate (×1e${e})` : 'learning rate',
       markers: first.map((p) => ({ x: p.start + 1, label: p.phase.name })),
       integerX: true,
+      points: 'none', // a schedule, not measurements
     },
     options: { size: { widthCm: 16 }, aspect: 0.32, font: 8 },
   };
