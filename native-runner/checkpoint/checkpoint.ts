@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { ModernBertConfig } from '../model/config';
 import { canonicalJson } from '../protocol';
 import type { TrainState } from '../train/step-api';
+import { fillPacked, newPackedState } from '../train/packing';
 import type { RngState } from '../util/rng';
 import { parseJsonText } from '../data/json-text';
 import { assertFiniteTensors } from './finite';
@@ -118,7 +119,13 @@ export function readCheckpoint(dir: string, expect?: ModernBertConfig): { config
   const adamStep = Number(opt.metadata.adam_step);
   if (!Number.isInteger(adamStep) || adamStep < 0) throw new Error(`${join(dir, 'optimizer.safetensors')}: metadata adam_step missing or invalid`);
   params.delete(DECODER_WEIGHT);
-  return { config, state: { params, expAvg, expAvgSq, adamStep }, trainer };
+  // straight into packed buffers (train/packing.ts), dropping the file's tensors as they are copied
+  const state = newPackedState(config);
+  fillPacked(state, 'params', params);
+  fillPacked(state, 'expAvg', expAvg);
+  fillPacked(state, 'expAvgSq', expAvgSq);
+  state.adamStep = adamStep;
+  return { config, state, trainer };
 }
 
 /** Complete checkpoints under OUT/checkpoints, oldest first (temp dirs of unfinished writes are skipped). */

@@ -83,6 +83,10 @@ function checkTiling(ranges: { name: string; begin: number; end: number }[], dat
 }
 
 function toFloat32(bytes: Uint8Array, dtype: SafeDtype, count: number): Float32Array {
+  // F32 at a 4-byte aligned offset (what HF and our writer produce: the header is padded) is a view
+  // into the file's buffer: a ModernBERT-base optimizer file is 1.2 GB, and a copy per tensor held it
+  // twice while a checkpoint was read. Views keep the file's buffer alive as long as any tensor is.
+  if (dtype === 'F32' && bytes.byteOffset % 4 === 0) return new Float32Array(bytes.buffer, bytes.byteOffset, count);
   const copy = new Uint8Array(bytes); // aligned copy; the file's offsets need not be 4-byte aligned
   if (dtype === 'F32') return new Float32Array(copy.buffer, 0, count);
   const half = new Uint16Array(copy.buffer, 0, count);

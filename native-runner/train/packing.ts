@@ -77,7 +77,10 @@ function allocatePacked(segments: Segment[]): PackedState {
  */
 export function newPackedState(cfg: ModernBertConfig): TrainState {
   const p = allocatePacked(segmentsOf(cfg));
-  const state: TrainState = { params: new Map(p.views.params), expAvg: new Map(p.views.expAvg), expAvgSq: new Map(p.views.expAvgSq), adamStep: 0 };
+  // keys in parameterSpecs order, as a state built from initParameters or a checkpoint has them
+  const names = parameterSpecs(cfg).map((s) => s.name);
+  const maps = (kind: Kind) => new Map(names.map((n) => [n, p.views[kind].get(n)!]));
+  const state: TrainState = { params: maps('params'), expAvg: maps('expAvg'), expAvgSq: maps('expAvgSq'), adamStep: 0 };
   packed.set(state, p);
   return state;
 }

@@ -49,10 +49,13 @@ export async function benchTrainVsTorch(o: VsTorchOptions): Promise<void> {
   if (env.OPENBLAS_CORETYPE !== 'SkylakeX' && /\bavx512f\b/.test(readFileSync('/proc/cpuinfo', 'utf8'))) {
     console.error(`note: OPENBLAS_CORETYPE=${env.OPENBLAS_CORETYPE} comes from the environment; PyTorch's GEMMs then skip OpenBLAS's AVX-512 kernels (run with OPENBLAS_CORETYPE=SkylakeX)`);
   }
-  const torch = TorchSide.start(o.threads, o.spinWait);
+  // a fresh PyTorch process per row, as the engine gets a fresh session per row: in one long-lived
+  // process PyTorch's step time depended on which rows ran before (big CLM 352-410 ms, session 3)
+  let torch = TorchSide.start(o.threads, o.spinWait);
+  let rowsDone = 0;
   const dir = mkdtempSync(join(tmpdir(), 'vs-torch-'));
   try {
-    if (!o.json) console.log(`engine (${engineEnv}) vs PyTorch (${envText}), ${o.threads} threads each, interleaved step by step, median of ${o.steps} steps after ${o.warmup} warm-up, load ${loadavg()[0].toFixed(2)}`);
+    if (!o.json) console.log(`engine (${engineEnv}) vs PyTorch (${envText}), ${o.threads} threads each, interleaved step by step, a fresh PyTorch process per row, median of ${o.steps} steps after ${o.warmup} warm-up, load ${loadavg()[0].toFixed(2)}`);
     for (const s of o.shapes) {
       const cfg = o.config(s);
       // one weights file per shape, from the first run's fresh state: both sides start every run from
@@ -63,6 +66,7 @@ export async function benchTrainVsTorch(o: VsTorchOptions): Promise<void> {
         if (ri === 0) writeSafetensors(weights, new Map(parameterSpecs(cfg).map((p) => [p.name, { shape: p.shape, data: state.params.get(p.name)! }])));
         const K = o.stepsPerCall ?? 1;
         const ours = await createTrainStep(cfg, state, { objective: r.objective, freeze: r.freeze, batchSize: s.B, seqLen: s.T, hyper: o.hyper, intraOpThreads: o.threads, spinWait: o.spinWait, stepsPerCall: K });
+        if (rowsDone++ > 0) { await torch.close(); torch = TorchSide.start(o.threads, o.spinWait); }
         const info = await torch.init({ config: cfg, objective: r.objective, freeze: r.freeze, hyper: o.hyper, weights });
         const data = o.batches(s, r.objective, Math.max(4, K));
         const engineMs: number[] = [];
