@@ -42,7 +42,7 @@ set -u
 task_dir=${shq(jobDir)}/task-\${SLURM_ARRAY_TASK_ID}
 restarts=\${SLURM_RESTART_COUNT:-0}
 write_exit() {  # state code
-  printf '{"state":"%s","code":%s,"restarts":%s,"node":"%s","job":"%s"}\\n' "$1" "$2" "$restarts" "${SLURMD_NODENAME:-$(hostname)}" "\${SLURM_ARRAY_JOB_ID}_\${SLURM_ARRAY_TASK_ID}" > "$task_dir/exit.json.tmp" && mv -f "$task_dir/exit.json.tmp" "$task_dir/exit.json"
+  printf '{"state":"%s","code":%s,"restarts":%s,"node":"%s","job":"%s"}\\n' "$1" "$2" "$restarts" "\${SLURMD_NODENAME:-$(hostname)}" "\${SLURM_ARRAY_JOB_ID}_\${SLURM_ARRAY_TASK_ID}" > "$task_dir/exit.json.tmp" && mv -f "$task_dir/exit.json.tmp" "$task_dir/exit.json"
 }
 rm -f "$task_dir/exit.json"
 echo "== task \${SLURM_ARRAY_TASK_ID} of job \${SLURM_ARRAY_JOB_ID} on $(hostname), start $((restarts + 1)) at $(date -u +%FT%TZ)" >&2
