@@ -16,6 +16,8 @@ import { isBusyError } from '../store/busy';
 import { entryOf, mapSlurmState, parseSqueueJson, type QueueEntry } from './squeue';
 import { pullDir } from './pull';
 import { CLUSTER_HOMES_FILE } from './submit';
+import { findProfile } from './profiles-file';
+import { connectProfile } from './connect';
 import { ClusterCommandError, run, shq, type ClusterTransport } from './transport';
 
 export interface FollowerOptions {
@@ -294,4 +296,12 @@ export class ClusterFollower {
     }
     return JSON.stringify(e);
   }
+}
+
+/** The follower of a workspace: profiles from WORKSPACE/cluster-profiles.json, transports by profile kind. */
+export function workspaceFollower(db: Db, events: RunEventBus, workspaceDir: string): ClusterFollower {
+  return new ClusterFollower(db, events, {
+    profile: (name) => findProfile(workspaceDir, name),
+    connect: (p) => connectProfile(p),
+  });
 }

@@ -107,3 +107,9 @@ export interface ClusterJobInfo {
   slurmState: string | null; // squeue's own word (PENDING, RUNNING, REQUEUED, …) or null once gone
   reason: string | null;     // squeue's state_reason (Resources, Priority, BeginTime, …)
 }
+
+/** One step of testing a profile (connect, sinfo, folders, a tiny probe job). */
+export interface ProbeStep { step: string; ok: boolean; detail: string }
+
+/** The cluster page's view of the workspace's profiles. */
+export interface ClusterProfilesView { file: string; profiles: ClusterProfile[]; error: string | null }
