@@ -106,7 +106,7 @@ export async function uploadBundle(t: ClusterTransport, plan: BundlePlan, onFile
   if (!plan.files.length) return 0;
   // one round trip: which of these paths exist already (content-addressed, renamed into place = complete)
   const list = plan.files.map((f) => f.remote).join('\n') + '\n';
-  const have = new Set((await run(t, `while IFS= read -r f; do if [ -f "$f" ]; then printf '%s\\n' "$f"; fi; done <<'WB_EOF'\n${list}WB_EOF`)).split('\n').filter(Boolean));
+  const have = new Set((await run(t, `while IFS= read -r f; do if [ -f "$f" ]; then printf '%s\\n' "$f"; fi; done <<'WB_EOF'\n${list}WB_EOF`, { label: 'checking the bundle' })).split('\n').filter(Boolean));
   let sent = 0;
   for (const f of plan.files) {
     if (have.has(f.remote)) continue;

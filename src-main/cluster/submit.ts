@@ -79,7 +79,7 @@ export async function submitSweep(
     for (const id of runIds) writeFileAtomic(path.join(getRun(db, id)!.outDir!, CLUSTER_HOMES_FILE), homes);
     await t.writeFile(`${jobDir}/job.sh`, jobScript(profile, jobDir, wb), 0o755);
     // 4. one job array
-    const out = await run(t, `cd ${shq(jobDir)} && sbatch ${sbatchArgs(profile, jobDir, runIds.length, `wb-${tag}`).map(shq).join(' ')} ${shq(`${jobDir}/job.sh`)}`);
+    const out = await run(t, `cd ${shq(jobDir)} && sbatch ${sbatchArgs(profile, jobDir, runIds.length, `wb-${tag}`).map(shq).join(' ')} ${shq(`${jobDir}/job.sh`)}`, { label: 'sbatch' });
     const arrayJobId = parseSbatchId(out);
     setArrayJobId(db, runIds, arrayJobId);
     return { arrayJobId, runIds, jobDir };

@@ -38,16 +38,16 @@ export function withLoginSetup(profile: Pick<ClusterProfile, 'login_setup'>, com
 }
 
 export class ClusterCommandError extends Error {
-  constructor(readonly where: string, readonly command: string, readonly result: ExecResult) {
+  constructor(readonly where: string, readonly command: string, readonly result: ExecResult, label?: string) {
     const tail = (result.stderr.trim() || result.stdout.trim()).split('\n').slice(-6).join('\n');
-    super(`${command.split(/\s/)[0]} on ${where} failed (exit ${result.code})${tail ? `:\n${tail}` : ''}`);
+    super(`${label ?? command.split(/\s/)[0]} on ${where} failed (exit ${result.code})${tail ? `:\n${tail}` : ''}`);
     this.name = 'ClusterCommandError';
   }
 }
 
 /** exec, and throw ClusterCommandError (with the command's own stderr) unless it exits 0. */
-export async function run(t: ClusterTransport, command: string, opts?: { timeoutMs?: number }): Promise<string> {
+export async function run(t: ClusterTransport, command: string, opts?: { timeoutMs?: number; label?: string }): Promise<string> {
   const r = await t.exec(command, opts);
-  if (r.code !== 0) throw new ClusterCommandError(t.where, command, r);
+  if (r.code !== 0) throw new ClusterCommandError(t.where, command, r, opts?.label);
   return r.stdout;
 }
