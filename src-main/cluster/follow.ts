@@ -122,6 +122,11 @@ export class ClusterFollower {
 
   private async poll(): Promise<void> {
     const jobs = activeClusterJobs(this.db);
+    if (!jobs.length && this.transports.size) {
+      // nothing to follow: no SSH connection is kept open
+      for (const t of this.transports.values()) await t.then((x) => x.close(), () => undefined);
+      this.transports.clear();
+    }
     const byProfile = new Map<string, ClusterJobRow[]>();
     for (const j of jobs) byProfile.set(j.profile, [...(byProfile.get(j.profile) ?? []), j]);
     let changed = false;
