@@ -262,13 +262,17 @@ export class ClusterFollower {
     const ing = this.ingestOf(job.run_id);
     const totalSteps = getRun(this.db, job.run_id)!.totalSteps;
     let offset = job.events_offset;
+    // The offset moves with what the database holds (a restart re-reads only unrecorded events; the
+    // events are idempotent to record twice). One transaction per batch of step lines, and one before
+    // each event whose files come home first (a long pull never holds many unrecorded metrics).
+    const commit = () => { if (ing.tryFlush()) updateClusterJob(this.db, job.run_id, { events_offset: offset }); };
     for (const line of buf.subarray(0, end).toString('utf8').split('\n')) {
+      if (/^\{"type":"(checkpoint|activations)"/.test(line)) commit();
       const mapped = await this.bringHome(p, t, line, toLocal, totalSteps, job.run_id);
       ing.line(mapped);
       offset += Buffer.byteLength(line, 'utf8') + 1;
-      // the offset moves with what the database holds: a restart re-reads only unrecorded events
-      if (ing.tryFlush()) updateClusterJob(this.db, job.run_id, { events_offset: offset });
     }
+    commit();
     return true;
   }
 
