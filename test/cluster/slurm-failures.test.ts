@@ -1,6 +1,7 @@
 // Failures on a cluster are named plainly: sbatch's own error text (the runs fail with it), a task whose
 // runner cannot start (its exit file and the last lines of its stderr), and a task that dies before the
-// runner (Slurm's own FAILED state, with the stderr tail). Through a local profile to the real Slurm.
+// runner (Slurm's own FAILED state, with the stderr tail); and cancel is scancel. Through a local
+// profile to the real Slurm.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -60,6 +61,23 @@ describe.skipIf(why !== null)('failures on Slurm are clear', () => {
     const r = getRun(db, sub.runIds[0])!;
     expect(r.status).toBe('failed');
     expect(r.error).toMatch(new RegExp(`task ${sub.arrayJobId}_0 failed on wbnode: exit code 127\\n--- stderr \\(last lines\\) ---\\n.*node-that-is-not-installed: command not found`));
+  }, 6 * 60_000);
+
+  it('cancel = scancel: a running task is cancelled and the run says so', async () => {
+    const p = profile({});
+    const long = { ...config(), phases: [{ name: 'mlm', objective: 'mlm', mask_rate: 0.3, steps: 100_000, lr: { peak: 1e-3 } }] };
+    const sub = await submitSweep(db, new RunEventBus(), path.join(dir, 'ws'), p, new LocalTransport(p), [{ name: 'to cancel', config: long }]);
+    const f = new ClusterFollower(db, new RunEventBus(), { profile: () => p, connect: async (x) => new LocalTransport(x), minIntervalMs: 1000, maxIntervalMs: 2000 });
+    let cancelled = false;
+    await f.untilSettled({
+      timeoutMs: 5 * 60_000,
+      onPoll: async () => {
+        if (!cancelled && (getRun(db, sub.runIds[0])!.lastStep ?? 0) > 0) { await f.cancel(sub.runIds[0]); cancelled = true; }
+      },
+    });
+    await f.close();
+    expect(cancelled).toBe(true);
+    expect(getRun(db, sub.runIds[0])).toMatchObject({ status: 'cancelled', error: null });
   }, 6 * 60_000);
 
   it('a task that dies in its setup lines: Slurm\'s FAILED state and the stderr tail', async () => {
