@@ -3,7 +3,7 @@
 // One process per run. Its main thread validates everything before writing anything, prepares
 // batches ahead and streams events; the step loop runs in a worker thread (train/worker.ts) because
 // session.run blocks the thread it runs on. Exit codes: 0 completed, 1 failed / bad input,
-// 2 stopped (SIGINT/SIGTERM, checkpoint written), 3 diverged.
+// 2 stopped (SIGINT/SIGTERM/SIGUSR2, checkpoint written), 3 diverged.
 
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
@@ -88,6 +88,12 @@ function workerUrlAndOptions(): { code: string | URL; eval: boolean } {
 }
 
 async function train(a: Args): Promise<number> {
+  // Set by SIGINT/SIGTERM/SIGUSR2; the worker checkpoints and stops at the next step boundary. SIGUSR2
+  // is Slurm's warning before a time limit or preemption (--signal=B:USR2@N, forwarded by the cluster
+  // job script): it may arrive twice (the job script and scancel --signal both deliver it), so it
+  // never escalates to an exit without checkpoint the way a second SIGTERM does.
+  const stopFlag = new SharedArrayBuffer(4);
+  process.on('SIGUSR2', () => Atomics.store(new Int32Array(stopFlag), 0, 1));
   // 1. everything that can be wrong with the inputs is found before OUT is touched
   const { config, hfConfig } = loadRunConfig(a.config!);
   const out = resolve(a.out!);
@@ -161,7 +167,6 @@ async function train(a: Args): Promise<number> {
   const threads = Math.min(config.threads, a.maxThreads ?? config.threads);
   emit({ type: 'started', total_steps: total, resumed_from_step: startStep, device: config.device, out_dir: out, threads });
   if (startStep >= total) { emit({ type: 'finished', status: 'completed', step: startStep }); return 0; }
-  const stopFlag = new SharedArrayBuffer(4);
   const input: WorkerInput = { config, modelConfig, outDir: out, resumeDir, initFrom, stopFlag, threads };
   const { code, eval: isEval } = workerUrlAndOptions();
   const worker = new Worker(code, { eval: isEval, workerData: input });

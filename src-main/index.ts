@@ -9,6 +9,7 @@ import { createServices } from './services';
 import { RunEventBus } from './events';
 import { registerIpcHandlers } from './ipc/handlers';
 import { RunQueue } from './runs/queue';
+import { workspaceFollower, type ClusterFollower } from './cluster/follow';
 import { AnalysisHost } from './analysis/host';
 import { APP_NAME } from './workspace';
 import { APP_INDEX_URL, APP_SCHEME, appProtocolFile, isAllowedExternal, isAllowedNavigation, isAllowedRequest, isTrustedSender, secureWebPreferences } from './window-policy';
@@ -34,6 +35,7 @@ const firstInstance = claimSingleInstance(app, () => mainWindow);
 let workspaceLock: WorkspaceLock | null = null;
 let db: Db | null = null;
 let queue: RunQueue | null = null;
+let cluster: ClusterFollower | null = null;
 let analysisHost: AnalysisHost | null = null;
 
 function createWindow(): BrowserWindow {
@@ -91,9 +93,11 @@ app.whenReady().then(() => {
   const events = new RunEventBus();
   queue = new RunQueue(db, events, { workspaceDir });
   queue.recover();
+  cluster = workspaceFollower(db, events, workspaceDir);
+  cluster.start();
   // ORT's session.run blocks its thread: analyses run in a child so this process keeps answering the window.
   analysisHost = new AnalysisHost(workspaceDir);
-  registerIpcHandlers(createServices({ db, workspaceDir, mode: 'desktop', events, queue, analysisHost }), events, (e) => isTrustedSender(e.senderFrame?.url, devUrl));
+  registerIpcHandlers(createServices({ db, workspaceDir, mode: 'desktop', events, queue, analysisHost, cluster }), events, (e) => isTrustedSender(e.senderFrame?.url, devUrl));
   mainWindow = createWindow();
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) mainWindow = createWindow();
@@ -116,5 +120,5 @@ app.on('will-quit', (event) => {
   // the database closes.
   event.preventDefault();
   quitting = true;
-  void Promise.allSettled([queue?.close(), analysisHost?.close()]).finally(() => app.quit());
+  void Promise.allSettled([queue?.close(), cluster?.close(), analysisHost?.close()]).finally(() => app.quit());
 });

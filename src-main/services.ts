@@ -24,6 +24,13 @@ import { runAnalysis, type AnalysisInputs, type AnalysisMethod, type AnalysisRes
 import type { AnalysisHost } from './analysis/host';
 import { StudyService } from './study/service';
 import { runAdminServices } from './runs/run-admin';
+import type { ClusterFollower } from './cluster/follow';
+import { findProfile, profilesPath, readProfiles, writeProfiles } from './cluster/profiles-file';
+import { probeProfile } from './cluster/probe';
+import { connectProfile } from './cluster/connect';
+import { submitSweep } from './cluster/submit';
+import { clusterJobInfos, isClusterRun } from './store/cluster-jobs';
+import { ClusterProfileError } from './common/cluster-profile';
 
 export type Services = { [M in Method]: (input: never) => Promise<ApiOutputs[M]> };
 
@@ -35,6 +42,8 @@ export interface ServiceContext {
   queue?: RunQueue;       // absent: read-only services (no training from this process)
   /** Runs the heavy analyses in a child process; absent: in this process (tests that build services themselves). */
   analysisHost?: Pick<AnalysisHost, 'call'>;
+  /** Follows runs on Slurm clusters; absent: cluster submission is refused (read-only mode). */
+  cluster?: ClusterFollower;
 }
 
 const require = createRequire(import.meta.url);
@@ -99,11 +108,18 @@ export function createServices(ctx: ServiceContext) {
     async cancelRun(input: { id: number }): Promise<null> {
       const run = existing(input.id);
       if (!['queued', 'running', 'interrupted'].includes(run.status)) throw new ConflictError(`run ${run.id} is ${run.status}; only queued, running or interrupted runs can be cancelled`);
+      if (isClusterRun(db, input.id)) {
+        // on a cluster: scancel; the follower records the end when Slurm reports it
+        if (!ctx.cluster) throw new ConflictError('this workbench process does not follow cluster runs');
+        try { await ctx.cluster.cancel(input.id); } catch (e) { throw new ConflictError((e as Error).message); }
+        return null;
+      }
       queue().cancel(input.id);
       return null;
     },
     async resumeRun(input: { id: number }): Promise<null> {
       const run = existing(input.id);
+      if (isClusterRun(db, input.id)) throw new ConflictError(`run ${run.id} ran on a cluster; submit it again from the New run form (Clone into form) to continue`);
       if (!['interrupted', 'failed', 'cancelled'].includes(run.status)) throw new ConflictError(`run ${run.id} is ${run.status}; only interrupted, failed or cancelled runs can be resumed`);
       queue().resume(input.id);
       return null;
@@ -178,6 +194,46 @@ export function createServices(ctx: ServiceContext) {
     },
     async studyStatus(input: { scale?: 'tiny' | 'demo' }): Promise<ApiOutputs['studyStatus']> {
       return study.status(input.scale);
+    },
+    async listClusterProfiles(): Promise<ApiOutputs['listClusterProfiles']> {
+      try {
+        return { file: profilesPath(ctx.workspaceDir), profiles: readProfiles(ctx.workspaceDir), error: null };
+      } catch (e) {
+        return { file: profilesPath(ctx.workspaceDir), profiles: [], error: (e as Error).message };
+      }
+    },
+    async saveClusterProfiles(input: { profiles: Record<string, unknown>[] }): Promise<ApiOutputs['saveClusterProfiles']> {
+      try {
+        return { file: profilesPath(ctx.workspaceDir), profiles: writeProfiles(ctx.workspaceDir, input.profiles), error: null };
+      } catch (e) {
+        if (e instanceof ClusterProfileError) throw new ValidationError(e.message);
+        throw e;
+      }
+    },
+    async testClusterProfile(input: { name: string }): Promise<ApiOutputs['testClusterProfile']> {
+      const p = findProfile(ctx.workspaceDir, input.name);
+      if (!p) throw new NotFoundError(`no cluster profile named "${input.name}" in ${profilesPath(ctx.workspaceDir)}`);
+      return probeProfile(p);
+    },
+    async submitToCluster(input: { profile: string; runs: { config: Record<string, unknown>; name?: string }[]; sweep?: string }): Promise<ApiOutputs['submitToCluster']> {
+      if (!ctx.cluster) throw new ConflictError('this workbench process does not follow cluster runs (read-only mode)');
+      const p = findProfile(ctx.workspaceDir, input.profile);
+      if (!p) throw new NotFoundError(`no cluster profile named "${input.profile}" in ${profilesPath(ctx.workspaceDir)}`);
+      for (const [i, r] of input.runs.entries()) {
+        const check = checkRunConfig(r.config, ctx.workspaceDir);
+        if (!check.ok) throw new ValidationError(`submitToCluster: runs[${i}]${r.name ? ` (${r.name})` : ''}: invalid run config: ${check.errors.join('; ')}`);
+      }
+      const t = await connectProfile(p);
+      try {
+        const sub = await submitSweep(db, ctx.events, ctx.workspaceDir, p, t, input.runs, { sweep: input.sweep });
+        ctx.cluster.start();
+        return { runIds: sub.runIds, jobId: sub.arrayJobId };
+      } finally {
+        await t.close();
+      }
+    },
+    async clusterJobs(): Promise<ApiOutputs['clusterJobs']> {
+      return clusterJobInfos(db);
     },
   } satisfies Services;
   return services;

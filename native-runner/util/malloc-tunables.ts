@@ -39,7 +39,7 @@ const PARENT_ENV = 'WORKBENCH_RELAUNCHED_BY';
  * If this process lacks the tunables (Linux only), run the same command again as a child with them;
  * returns the child's exit code (once it ends), or null when nothing needed doing (in the child,
  * it also arms the watchdog below). The child's stdout/stderr are forwarded, SIGINT/SIGTERM passed
- * on. A relaunched copy never outlives this process: when it is killed (SIGKILL included), the copy
+ * on (and SIGUSR2, Slurm's warning before a time limit). A relaunched copy never outlives this process: when it is killed (SIGKILL included), the copy
  * notices within 100 ms that its parent is gone and kills itself the same way, so nobody has to
  * know that two processes were involved, and no orphan keeps writing into a run folder.
  * Set WORKBENCH_NO_MALLOC_TUNABLES=1 to measure without them.
@@ -56,7 +56,7 @@ export function relaunchWithMallocTunables(): Promise<number> | null {
   });
   child.stdout!.pipe(process.stdout);
   child.stderr!.pipe(process.stderr);
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => child.kill(sig));
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGUSR2'] as const) process.on(sig, () => child.kill(sig));
   return new Promise((resolve) => {
     child.on('error', () => resolve(1));
     child.on('close', (code, signal) => resolve(code ?? 128 + (signal ? constants.signals[signal] ?? 0 : 1)));

@@ -6,6 +6,7 @@ import { RUN_STATUSES } from './types';
 import type { MethodName } from './methods';
 import type { ComparableCheckpoint, CompareResult, DriftResult, LoggedActivations, PhaseGradNorms, ProbeResult, TrajectoryResult, TransplantResult } from './analysis-types';
 import type { StudyStatus } from './study-types';
+import type { ClusterJobInfo, ClusterProfilesView, ProbeStep } from './cluster-profile';
 import { MEASURE_NAMES, type AgreementResult } from './agreement-types';
 import type { DemoAssets, ExportedFigure, LogLine, ConfigCheck, MetricSeries, RunDetail, RunEvent, RunFinals, RunSummary, WorkspaceInfo } from './types';
 
@@ -170,6 +171,22 @@ export const contract = {
   startStudy: { input: z.object({ scale: z.enum(['tiny', 'demo']) }).strict() },
   /** The study's progress, or its results once done (the most recent study when no scale is given). */
   studyStatus: { input: z.object({ scale: z.enum(['tiny', 'demo']).optional() }).strict() },
+  /** The workspace's cluster profiles (WORKSPACE/cluster-profiles.json); error: why the file cannot be used. */
+  listClusterProfiles: { input: empty },
+  /** Replace the cluster profiles (each checked; nothing is written when one is invalid). */
+  saveClusterProfiles: { input: z.object({ profiles: z.array(z.record(z.string(), z.unknown())).max(100) }).strict() },
+  /** Test a profile: connect, sinfo, its folders, a tiny probe job. */
+  testClusterProfile: { input: z.object({ name: z.string().min(1).max(64) }).strict() },
+  /** Submit runs (a sweep) to a cluster as one Slurm job array; they are followed like local runs. */
+  submitToCluster: {
+    input: z.object({
+      profile: z.string().min(1).max(64),
+      runs: z.array(z.object({ config: z.record(z.string(), z.unknown()), name: z.string().min(1).max(200).optional() }).strict()).min(1).max(1000),
+      sweep: z.string().min(1).max(200).optional(),
+    }).strict(),
+  },
+  /** Job id, node and queue state of every run that runs on a cluster. */
+  clusterJobs: { input: empty },
 } as const;
 
 /** Event subscriptions: the filter is validated on the main side like any call's input. */
@@ -214,6 +231,11 @@ export interface ApiOutputs {
   listFigures: ExportedFigure[];
   startStudy: StudyStatus;
   studyStatus: StudyStatus | null;
+  listClusterProfiles: ClusterProfilesView;
+  saveClusterProfiles: ClusterProfilesView;
+  testClusterProfile: ProbeStep[];
+  submitToCluster: { runIds: number[]; jobId: string };
+  clusterJobs: ClusterJobInfo[];
 }
 
 /** What the renderer sees, whichever transport is underneath. Methods return promises. */

@@ -29,6 +29,11 @@ export const METHOD_NAMES = [
   'transplant',
   'startStudy',
   'studyStatus',
+  'listClusterProfiles',
+  'saveClusterProfiles',
+  'testClusterProfile',
+  'submitToCluster',
+  'clusterJobs',
 ] as const;
 
 export type MethodName = (typeof METHOD_NAMES)[number];

@@ -21,6 +21,7 @@ import { spawnRunner, type RunnerSpawner } from './runner-process';
 import { clearRunnerPid, liveRunner, RUNNER_PID_FILE, writeRunnerPid } from './runner-pid';
 import { ConflictError } from '../errors';
 import { isBusyError } from '../store/busy';
+import { isClusterRun } from '../store/cluster-jobs';
 
 const CONCURRENCY_KEY = 'queue.concurrency';
 
@@ -71,6 +72,44 @@ export function checkCacheDirChoice(config: RunConfig, workspaceDir: string): vo
   }
 }
 
+export interface CheckedRun { raw: Record<string, unknown>; config: RunConfig }
+
+/** Validate a run config as the queue takes it (paths made absolute against baseDir); writes nothing. */
+export function checkRun(rawConfig: unknown, workspaceDir: string, baseDir?: string): CheckedRun {
+  if (!rawConfig || typeof rawConfig !== 'object' || Array.isArray(rawConfig)) throw new Error('run config: expected a JSON object');
+  const raw = absolutePaths(rawConfig as Record<string, unknown>, baseDir ?? workspaceDir);
+  const config: RunConfig = parseRunConfig(raw);
+  checkCacheDirChoice(config, workspaceDir);
+  return { raw, config };
+}
+
+/**
+ * Create a checked run's rows (status queued) and its folder WORKSPACE/runs/NNNNN with run.json; returns
+ * its id. `inTx` runs in the same transaction (the cluster marks its runs there, so the local queue never
+ * sees them as its own).
+ */
+export function registerRun(db: Db, workspaceDir: string, { raw, config }: CheckedRun, opts: { name?: string; sweep?: string } = {}, inTx?: (id: number) => void): number {
+  let first = 1;
+  const phases = config.phases.map((p) => {
+    const r = { name: p.name, objective: p.objective, firstStep: first, lastStep: first + p.steps - 1 };
+    first += p.steps;
+    return r;
+  });
+  const name = opts.name ?? config.name ?? `${typeof config.model === 'string' ? config.model : 'model'} · ${phases.map((p) => p.objective.toUpperCase()).join('→')}`;
+  const id = db.transaction(() => {
+    const id = createRun(db, { name, config: raw, totalSteps: totalSteps(config), phases, sweep: opts.sweep });
+    inTx?.(id);
+    return id;
+  })();
+  const outDir = path.join(workspaceDir, 'runs', String(id).padStart(5, '0'));
+  fs.mkdirSync(outDir, { recursive: true });
+  const tmp = path.join(outDir, `.run.json.tmp-${process.pid}`);
+  fs.writeFileSync(tmp, JSON.stringify(raw, null, 2) + '\n');
+  fs.renameSync(tmp, path.join(outDir, 'run.json'));
+  setRunOutDir(db, id, outDir);
+  return id;
+}
+
 interface Active {
   child: ChildProcess;
   cancelRequested: boolean;
@@ -95,24 +134,7 @@ export class RunQueue {
 
   /** Validate and queue a run; throws RunConfigError (naming the field) and writes nothing on bad input. */
   enqueue(rawConfig: unknown, opts: { name?: string; baseDir?: string; sweep?: string } = {}): number {
-    if (!rawConfig || typeof rawConfig !== 'object' || Array.isArray(rawConfig)) throw new Error('run config: expected a JSON object');
-    const raw = absolutePaths(rawConfig as Record<string, unknown>, opts.baseDir ?? this.opts.workspaceDir);
-    const config: RunConfig = parseRunConfig(raw);
-    checkCacheDirChoice(config, this.opts.workspaceDir);
-    let first = 1;
-    const phases = config.phases.map((p) => {
-      const r = { name: p.name, objective: p.objective, firstStep: first, lastStep: first + p.steps - 1 };
-      first += p.steps;
-      return r;
-    });
-    const name = opts.name ?? config.name ?? `${typeof config.model === 'string' ? config.model : 'model'} · ${phases.map((p) => p.objective.toUpperCase()).join('→')}`;
-    const id = createRun(this.db, { name, config: raw, totalSteps: totalSteps(config), phases, sweep: opts.sweep });
-    const outDir = path.join(this.opts.workspaceDir, 'runs', String(id).padStart(5, '0'));
-    fs.mkdirSync(outDir, { recursive: true });
-    const tmp = path.join(outDir, `.run.json.tmp-${process.pid}`);
-    fs.writeFileSync(tmp, JSON.stringify(raw, null, 2) + '\n');
-    fs.renameSync(tmp, path.join(outDir, 'run.json'));
-    setRunOutDir(this.db, id, outDir);
+    const id = registerRun(this.db, this.opts.workspaceDir, checkRun(rawConfig, this.opts.workspaceDir, opts.baseDir), opts);
     const run = getRun(this.db, id)!;
     this.events.emit({ type: 'run-created', run });
     this.pump();
@@ -147,7 +169,8 @@ export class RunQueue {
    * resumed once it has, never while it still writes into its folder.
    */
   recover(): number[] {
-    const stale = runsWithStatus(this.db, 'running').filter((r) => !this.active.has(r.id));
+    // runs on a cluster keep running while the workbench is closed: the cluster follower owns them
+    const stale = runsWithStatus(this.db, 'running').filter((r) => !this.active.has(r.id) && !isClusterRun(this.db, r.id));
     for (const r of stale) {
       const orphan = liveRunner(getRun(this.db, r.id)?.outDir ?? null);
       if (orphan && orphan.host === os.hostname()) {
@@ -199,6 +222,7 @@ export class RunQueue {
     for (const r of queued) {
       if (this.active.size >= this.concurrency) break;
       if (this.active.has(r.id)) continue;
+      if (isClusterRun(this.db, r.id)) continue; // queued on a cluster, not here
       // Never two runners in one run folder: wait for a still-running previous runner to exit.
       if (liveRunner(getRun(this.db, r.id)?.outDir ?? null)) {
         this.repumpSoon();

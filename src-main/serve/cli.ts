@@ -15,6 +15,7 @@ import { RunEventBus } from '../events';
 import { defaultWorkspaceDir } from '../workspace';
 import { newToken } from './security';
 import { RunQueue } from '../runs/queue';
+import { workspaceFollower } from '../cluster/follow';
 import { AnalysisHost } from '../analysis/host';
 import { figuresDir } from '../figures/library';
 import { startServer } from './server';
@@ -81,19 +82,21 @@ async function main(): Promise<void> {
   const queue = new RunQueue(db, events, { workspaceDir });
   // ORT's session.run blocks its thread: analyses run in a child so the HTTP + WebSocket server keeps answering.
   const analysisHost = new AnalysisHost(workspaceDir);
-  const services = createServices({ db, workspaceDir, mode: 'serve', events, queue, analysisHost });
+  const cluster = workspaceFollower(db, events, workspaceDir);
+  const services = createServices({ db, workspaceDir, mode: 'serve', events, queue, analysisHost, cluster });
   const server = await startServer({ services, events, rendererDir: path.resolve(args.renderer!), figuresDir: figuresDir(workspaceDir), token: newToken(), host: args.host, port, tls, allowHosts: args['allow-host'] ?? [] });
   if (!['127.0.0.1', 'localhost', '::1'].includes(args.host!)) {
     process.stdout.write(`warning: listening on ${args.host}: anyone who can reach it and has the URL's token can use this workbench\n`);
     if (!tls) process.stdout.write('warning: plain HTTP: the token (and everything you see) crosses the network unencrypted; use --tls-cert/--tls-key, or an SSH tunnel to 127.0.0.1\n');
   }
   const interrupted = queue.recover();
+  cluster.start(); // runs on a cluster went on while nobody watched: catch up
   process.stdout.write(`workspace: ${workspaceDir}\n`);
   if (interrupted.length) process.stdout.write(`runs interrupted by the last shutdown (resume them from the Runs page): ${interrupted.join(', ')}\n`);
   process.stdout.write(`Workbench (browser mode) at ${server.url}\n`);
   const stop = () => {
     // Running runs checkpoint and stop; they show as interrupted and resume on request.
-    Promise.allSettled([server.close(), queue.close(), analysisHost.close()]).then(() => {
+    Promise.allSettled([server.close(), queue.close(), cluster.close(), analysisHost.close()]).then(() => {
       db.close();
       lock.release();
       process.exit(0);

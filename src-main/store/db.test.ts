@@ -17,7 +17,7 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-const TABLES = ['activations', 'analyses', 'checkpoints', 'metric_names', 'metrics', 'phases', 'probe_sets', 'runs', 'schema_migrations', 'settings'];
+const TABLES = ['activations', 'analyses', 'checkpoints', 'cluster_jobs', 'metric_names', 'metrics', 'phases', 'probe_sets', 'runs', 'schema_migrations', 'settings'];
 
 describe('workspace database', () => {
   it('migrates an empty file to the latest schema with WAL, foreign keys and a busy timeout', () => {

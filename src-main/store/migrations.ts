@@ -135,4 +135,30 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX runs_by_sweep ON runs(sweep);
     `,
   },
+  {
+    version: 5,
+    name: 'cluster jobs: runs submitted to Slurm (profile, job array task, remote folder, queue state, follow offset)',
+    // One row per run that runs on a cluster (src-main/cluster). The local queue never starts such a run;
+    // the cluster follower moves its status. events_offset: bytes of the remote events.ndjson already
+    // ingested, so following resumes where it stopped (after a restart of the workbench too).
+    sql: `
+      CREATE TABLE cluster_jobs (
+        run_id        INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+        profile       TEXT    NOT NULL,
+        array_job_id  TEXT,                       -- NULL until sbatch answered
+        task          INTEGER NOT NULL,           -- index in the job array = row of the manifest
+        job_dir       TEXT    NOT NULL,           -- absolute folder of the submission on the cluster
+        state         TEXT    NOT NULL DEFAULT 'pending'
+                      CHECK (state IN ('pending','running','finished','failed','cancelled','timeout','preempted')),
+        slurm_state   TEXT,                       -- squeue's word, NULL once the task left the queue
+        reason        TEXT,                       -- squeue's state_reason
+        node          TEXT,
+        restarts      INTEGER NOT NULL DEFAULT 0,
+        events_offset INTEGER NOT NULL DEFAULT 0,
+        missing_polls INTEGER NOT NULL DEFAULT 0, -- polls with neither a queue entry nor an exit file
+        done          INTEGER NOT NULL DEFAULT 0 CHECK (done IN (0, 1))
+      );
+      CREATE INDEX cluster_jobs_active ON cluster_jobs(done, profile);
+    `,
+  },
 ];

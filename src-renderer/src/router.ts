@@ -6,6 +6,7 @@ import CompareView from './views/CompareView.vue';
 import FiguresView from './views/FiguresView.vue';
 import RunDetailView from './views/RunDetailView.vue';
 import OverlayView from './views/OverlayView.vue';
+import ClusterView from './views/ClusterView.vue';
 
 export const routes: RouteRecordRaw[] = [
   { path: '/', redirect: '/runs' },
@@ -15,6 +16,7 @@ export const routes: RouteRecordRaw[] = [
   { path: '/new', name: 'new-run', component: NewRunView, meta: { title: 'New run' } },
   { path: '/compare', name: 'compare', component: CompareView, meta: { title: 'Compare' } },
   { path: '/figures', name: 'figures', component: FiguresView, meta: { title: 'Figures' } },
+  { path: '/cluster', name: 'cluster', component: ClusterView, meta: { title: 'Cluster' } },
   { path: '/:pathMatch(.*)*', redirect: '/runs' },
 ];
 

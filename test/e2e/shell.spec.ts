@@ -30,6 +30,7 @@ test('visits every route from the navigation', async ({ page }) => {
     ['New run', /#\/new$/, null],
     ['Compare', /#\/compare$/, 'compare-empty'],
     ['Figures', /#\/figures$/, 'figures-empty'],
+    ['Cluster', /#\/cluster$/, 'no-profiles'],
     ['Runs', /#\/runs$/, 'runs-empty'],
   ];
   for (const [label, url, testId] of routes) {
