@@ -19,6 +19,7 @@ export interface FinetuneRecipe {
   freeze: FreezeSpec;           // encoder parts held fixed (the classifier always trains)
   maxTrainExamples: number | null; // use at most this many training examples (a seeded sample), null = all
   threshold: number;            // multilabel: predict a label when sigmoid(logit) > threshold
+  posWeight: 'none' | 'balanced'; // multilabel BCE class weights: none, or pos_weight = #neg / #pos per class (weighted BCE)
 }
 
 const NO_FREEZE: FreezeSpec = { embeddings: false, layers: [], head: false };
@@ -26,12 +27,12 @@ const HF_ADAMW = { beta1: 0.9, beta2: 0.999, eps: 1e-8, clipGradNorm: 1.0 };
 
 export const RECIPES = {
   /** English protocol (BioClinical-ModernBERT): lr 5e-5, wd 0.01, batch 16, 10 epochs, warmup 10%. */
-  'paper-en': { lr: 5e-5, warmupRatio: 0.1, epochs: 10, batchSize: 16, maxLength: 512, weightDecay: 0.01, ...HF_ADAMW, patience: 3, pooling: 'cls', freeze: NO_FREEZE, maxTrainExamples: null, threshold: 0.5 },
+  'paper-en': { lr: 5e-5, warmupRatio: 0.1, epochs: 10, batchSize: 16, maxLength: 512, weightDecay: 0.01, ...HF_ADAMW, patience: 3, pooling: 'cls', freeze: NO_FREEZE, maxTrainExamples: null, threshold: 0.5, posWeight: 'none' },
   /** French classification protocol: linear head on CLS, 15 epochs, lr 2e-5, batch 4, warmup 10%. */
-  'paper-fr': { lr: 2e-5, warmupRatio: 0.1, epochs: 15, batchSize: 4, maxLength: 2048, weightDecay: 0.01, ...HF_ADAMW, patience: 3, pooling: 'cls', freeze: NO_FREEZE, maxTrainExamples: null, threshold: 0.5 },
+  'paper-fr': { lr: 2e-5, warmupRatio: 0.1, epochs: 15, batchSize: 4, maxLength: 2048, weightDecay: 0.01, ...HF_ADAMW, patience: 3, pooling: 'cls', freeze: NO_FREEZE, maxTrainExamples: null, threshold: 0.5, posWeight: 'none' },
   /** The demo encoder (D 128, 12 layers) on a CPU: short texts, few epochs, the paper's warmup and
    *  schedule; a higher lr than the paper's because the model and the step count are small. */
-  demo: { lr: 1e-4, warmupRatio: 0.1, epochs: 4, batchSize: 16, maxLength: 64, weightDecay: 0.01, ...HF_ADAMW, patience: 2, pooling: 'cls', freeze: NO_FREEZE, maxTrainExamples: null, threshold: 0.5 },
+  demo: { lr: 1e-4, warmupRatio: 0.1, epochs: 4, batchSize: 16, maxLength: 64, weightDecay: 0.01, ...HF_ADAMW, patience: 2, pooling: 'cls', freeze: NO_FREEZE, maxTrainExamples: null, threshold: 0.5, posWeight: 'none' },
 } as const satisfies Record<string, FinetuneRecipe>;
 
 export type RecipeName = keyof typeof RECIPES;
@@ -56,6 +57,7 @@ export function validateRecipe(r: FinetuneRecipe): void {
   if (!Number.isInteger(r.patience) || r.patience < 0) bad('patience', `must be an integer >= 0, got ${r.patience}`);
   if (r.pooling !== 'cls' && r.pooling !== 'mean') bad('pooling', `must be "cls" or "mean", got ${String(r.pooling)}`);
   if (r.maxTrainExamples !== null && !(Number.isInteger(r.maxTrainExamples) && r.maxTrainExamples >= 1)) bad('maxTrainExamples', `must be null or an integer >= 1, got ${r.maxTrainExamples}`);
+  if (r.posWeight !== 'none' && r.posWeight !== 'balanced') bad('posWeight', `must be "none" or "balanced", got ${String(r.posWeight)}`);
   if (!(r.threshold > 0 && r.threshold < 1)) bad('threshold', `must be in (0, 1), got ${r.threshold}`);
 }
 
