@@ -15,13 +15,12 @@ import { DataError } from '../data/errors';
 import { loadTokenizer } from '../data/tokenizer';
 import { plainErrorMessage } from '../util/output-error';
 import { compareResults } from './compare';
-import { demoTask } from './demo-tasks';
+import { taskFrom } from './cli-task';
 import { FinetuneStopped } from './finetune';
 import type { Scores } from './metrics';
 import { recipe, RECIPE_NAMES, type FinetuneRecipe } from './recipe';
 import { readResults, RESULTS_FILE, resultsJson, runSweep } from './results';
 import { significanceMarker } from './stats';
-import { loadTask, type Task } from './task';
 
 const USAGE = `usage: finetune --model DIR --task FILE|DIR|demo:NAME --seeds N --out DIR [--json] [--recipe ${RECIPE_NAMES.join('|')}]
          [--lr X] [--epochs N] [--batch-size N] [--max-length N] [--pooling cls|mean] [--max-train N] [--patience N]
@@ -67,11 +66,6 @@ export function parseLayerList(s: string): number[] {
     for (let i = a; i <= b; i++) out.push(i);
   }
   return out;
-}
-
-export function taskFrom(spec: string): Task {
-  if (spec.startsWith('demo:')) return demoTask(spec.slice('demo:'.length));
-  return loadTask(spec);
 }
 
 function recipeFrom(f: Flags): FinetuneRecipe {

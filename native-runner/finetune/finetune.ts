@@ -63,6 +63,21 @@ export interface FinetuneOptions {
   threads?: number;
   onEvent?: (e: FinetuneEvent) => void;
   shouldStop?: () => boolean;                  // checked between steps; a stopped seed throws FinetuneStopped
+  /** Compiled sessions to share with other engines of the same architecture, task shape, recipe
+   *  shape and freeze pattern (parameters are inputs, so several checkpoints can use one set); the
+   *  owner releases them. Default: this engine's own, released by release(). */
+  sessions?: FinetuneSessions;
+}
+
+/** Train and eval sessions per length bucket. */
+export class FinetuneSessions {
+  readonly train = new Map<number, Promise<ort.InferenceSession>>();
+  readonly evals = new Map<number, Promise<ort.InferenceSession>>();
+  async release(): Promise<void> {
+    for (const s of [...this.train.values(), ...this.evals.values()]) await (await s).release();
+    this.train.clear();
+    this.evals.clear();
+  }
 }
 
 export class FinetuneStopped extends Error { override name = 'FinetuneStopped'; }
@@ -72,12 +87,16 @@ const EVAL_BATCH = 32;
 
 /** Sessions of one (model, task, recipe), compiled per length bucket and reused across seeds. */
 export class FinetuneEngine {
-  private readonly train = new Map<number, Promise<ort.InferenceSession>>();
-  private readonly evals = new Map<number, Promise<ort.InferenceSession>>();
+  private readonly sessions: FinetuneSessions;
+  private readonly ownSessions: boolean;
+  private get train() { return this.sessions.train; }
+  private get evals() { return this.sessions.evals; }
   readonly specs: ParamSpec[];
   readonly trainable: ParamSpec[];
   constructor(readonly o: FinetuneOptions) {
     const { task } = o.prepared;
+    this.sessions = o.sessions ?? new FinetuneSessions();
+    this.ownSessions = !o.sessions;
     this.specs = classifierParamSpecs(o.config, task.labels.length);
     this.trainable = this.specs.filter((s) => isTrainable(s, o.recipe.freeze));
     for (const s of this.specs) {
@@ -277,9 +296,7 @@ export class FinetuneEngine {
   }
 
   async release(): Promise<void> {
-    for (const s of [...this.train.values(), ...this.evals.values()]) await (await s).release();
-    this.train.clear();
-    this.evals.clear();
+    if (this.ownSessions) await this.sessions.release();
   }
 }
 

@@ -7,7 +7,7 @@ import type { TextTokenizer } from '../data/tokenizer';
 import { parseJsonText } from '../data/json-text';
 import type { ModernBertConfig } from '../model/config';
 import type { Scores } from './metrics';
-import { FinetuneEngine, prepareTask, primaryMetric, type FinetuneEvent, type Predictions, type SeedResult } from './finetune';
+import { FinetuneEngine, prepareTask, primaryMetric, type FinetuneEvent, type FinetuneSessions, type Predictions, type PreparedTask, type SeedResult } from './finetune';
 import type { FinetuneRecipe } from './recipe';
 import type { EncodedExample } from './encode';
 import { meanSd } from './stats';
@@ -43,6 +43,8 @@ export interface SweepOptions {
   threads?: number;
   onEvent?: (e: FinetuneEvent | { type: 'seed'; seed: number; index: number; of: number; test: Scores; bestEpoch: number; wallMs: number }) => void;
   shouldStop?: () => boolean;
+  sessions?: FinetuneSessions;          // shared across sweeps of other checkpoints (the study)
+  prepared?: PreparedTask;              // already encoded (the study encodes once for all conditions)
 }
 
 export function summarise(seeds: { test: Scores }[]): FinetuneResults['summary'] {
@@ -65,8 +67,8 @@ export function goldOf(test: EncodedExample[], kind: Task['kind']): Predictions 
 export async function runSweep(o: SweepOptions): Promise<FinetuneResults> {
   const t0 = Date.now();
   if (o.seeds.length === 0) throw new Error('no seeds to run');
-  const prepared = prepareTask(o.tokenizer, o.task, o.config, o.recipe.maxLength);
-  const engine = new FinetuneEngine({ config: o.config, params: o.params, prepared, recipe: o.recipe, threads: o.threads, onEvent: o.onEvent, shouldStop: o.shouldStop });
+  const prepared = o.prepared ?? prepareTask(o.tokenizer, o.task, o.config, o.recipe.maxLength);
+  const engine = new FinetuneEngine({ config: o.config, params: o.params, prepared, recipe: o.recipe, threads: o.threads, onEvent: o.onEvent, shouldStop: o.shouldStop, sessions: o.sessions });
   const results: SeedResult[] = [];
   try {
     for (const [i, seed] of o.seeds.entries()) {

@@ -221,3 +221,17 @@ function fromOneFile(name: string, file: string, rule: SplitRule, source: string
   const files = { train: file, dev: file, test: file };
   return finish(name, kind, splits, source, files);
 }
+
+/** A deterministic subset of each split (at most n[split] examples, by a salted hash of the example's
+ *  text), for cheap runs (the study's small scales). The label set stays the full task's. */
+export function subsampleTask(task: Task, n: Partial<Record<SplitName, number>>, seed = 0): Task {
+  const key = (e: Example) => createHash('sha256').update(`${seed}:${e.text ?? (e.tokens ?? []).join(' ')}:${e.where}`).digest().readUInt32BE(0);
+  const splits = { ...task.splits };
+  for (const s of SPLITS) {
+    const max = n[s];
+    if (max === undefined || splits[s].length <= max) continue;
+    const keep = new Set(splits[s].map((e, i) => [key(e), i] as const).sort((a, b) => a[0] - b[0]).slice(0, max).map(([, i]) => i));
+    splits[s] = splits[s].filter((_, i) => keep.has(i));
+  }
+  return { ...task, splits };
+}
