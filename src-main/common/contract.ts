@@ -7,6 +7,7 @@ import type { MethodName } from './methods';
 import type { ComparableCheckpoint, CompareResult, DriftResult, LoggedActivations, PhaseGradNorms, ProbeResult, TrajectoryResult, TransplantResult } from './analysis-types';
 import type { StudyStatus } from './study-types';
 import { MEASURE_NAMES, type AgreementResult } from './agreement-types';
+import type { FinetuneStatus } from './finetune-types';
 import type { DemoAssets, ExportedFigure, LogLine, ConfigCheck, MetricSeries, RunDetail, RunEvent, RunFinals, RunSummary, WorkspaceInfo } from './types';
 
 const empty = z.object({}).strict();
@@ -170,6 +171,19 @@ export const contract = {
   startStudy: { input: z.object({ scale: z.enum(['tiny', 'demo']) }).strict() },
   /** The study's progress, or its results once done (the most recent study when no scale is given). */
   studyStatus: { input: z.object({ scale: z.enum(['tiny', 'demo']).optional() }).strict() },
+  /** Fine-tune checkpoints × tasks with N seeds each (the demo recipe), in the analysis host; one sweep at a time. */
+  startFinetune: {
+    input: z.object({
+      checkpoints: z.array(z.object({ label: z.string().min(1).max(200), modelDir: z.string().min(1) }).strict()).min(1).max(20),
+      tasks: z.array(z.enum(['demo:supersense', 'demo:biotag'])).min(1),
+      seeds: z.number().int().min(1).max(10),
+      epochs: z.number().int().min(1).max(20),
+      maxTrain: z.number().int().min(8).nullable(),
+      maxLength: z.number().int().min(8).max(512),
+    }).strict(),
+  },
+  /** The running or last fine-tuning sweep: its jobs, live curves and scores (null before the first). */
+  finetuneStatus: { input: empty },
 } as const;
 
 /** Event subscriptions: the filter is validated on the main side like any call's input. */
@@ -214,6 +228,8 @@ export interface ApiOutputs {
   listFigures: ExportedFigure[];
   startStudy: StudyStatus;
   studyStatus: StudyStatus | null;
+  startFinetune: FinetuneStatus;
+  finetuneStatus: FinetuneStatus | null;
 }
 
 /** What the renderer sees, whichever transport is underneath. Methods return promises. */
