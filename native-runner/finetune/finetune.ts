@@ -179,7 +179,6 @@ export class FinetuneEngine {
     const { task } = this.o.prepared;
     const C = task.labels.length;
     const pf = this.paramFeeds(params);
-    const out: (number | Uint8Array | string[])[] = [];
     // sort by length so each batch is padded to its own bucket; results go back in input order
     const order = examples.map((_, i) => i).sort((a, b) => examples[a].ids.length - examples[b].ids.length);
     const res = new Array<number | Uint8Array | string[]>(examples.length);
@@ -211,8 +210,7 @@ export class FinetuneEngine {
         }
       });
     }
-    out.push(...res);
-    return out as Predictions;
+    return res as Predictions;
   }
 
   score(split: SplitName, pred: Predictions): Scores {
