@@ -23,6 +23,9 @@ import { gradNormSummary } from './analysis/grad-norms';
 import { runAnalysis, type AnalysisInputs, type AnalysisMethod, type AnalysisResult } from './analysis/host-methods';
 import type { AnalysisHost } from './analysis/host';
 import { StudyService } from './study/service';
+import { FinetuneService } from './finetune/service';
+import type { FinetuneSweepRequest } from './common/finetune-types';
+import fs from 'node:fs';
 import { runAdminServices } from './runs/run-admin';
 import type { ClusterFollower } from './cluster/follow';
 import { findProfile, profilesPath, readProfiles, writeProfiles } from './cluster/profiles-file';
@@ -72,6 +75,7 @@ export function createServices(ctx: ServiceContext) {
   const analyse = <M extends AnalysisMethod>(method: M, input: AnalysisInputs[M]): Promise<AnalysisResult<M>> =>
     ctx.analysisHost ? ctx.analysisHost.call(method, input) : runAnalysis({ db, workspaceDir: ctx.workspaceDir }, method, input);
   const study = new StudyService({ db, workspaceDir: ctx.workspaceDir, queue: ctx.queue, analysisHost: ctx.analysisHost });
+  const finetune = new FinetuneService({ db, workspaceDir: ctx.workspaceDir, analysisHost: ctx.analysisHost });
   const services = {
     async workspaceInfo(): Promise<ApiOutputs['workspaceInfo']> {
       return {
@@ -234,6 +238,19 @@ export function createServices(ctx: ServiceContext) {
     },
     async clusterJobs(): Promise<ApiOutputs['clusterJobs']> {
       return clusterJobInfos(db);
+    },
+    async startFinetune(input: FinetuneSweepRequest): Promise<ApiOutputs['startFinetune']> {
+      // relative model paths are relative to the workspace (the main process's cwd means nothing to a user)
+      const req = { ...input, checkpoints: input.checkpoints.map((c) => ({ ...c, modelDir: path.resolve(ctx.workspaceDir, c.modelDir) })) };
+      for (const c of req.checkpoints) if (!fs.existsSync(path.join(c.modelDir, 'config.json'))) throw new ValidationError(`checkpoints: ${c.modelDir} has no config.json (not a model directory)`);
+      try {
+        return finetune.start(req);
+      } catch (e) {
+        throw new ConflictError((e as Error).message);
+      }
+    },
+    async finetuneStatus(): Promise<ApiOutputs['finetuneStatus']> {
+      return finetune.status();
     },
   } satisfies Services;
   return services;

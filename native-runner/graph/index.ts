@@ -14,3 +14,4 @@ export { layerNorm } from './ops/layer-norm';
 export { rope } from './ops/rope';
 export { embedding, gatherRows } from './ops/embedding';
 export { crossEntropy, IGNORE_INDEX } from './ops/cross-entropy';
+export { bceWithLogits } from './ops/bce-with-logits';

@@ -55,6 +55,16 @@ const CASES: Record<string, Case[]> = {
     inputs: [f64('logits', [5, 6]), { name: 'labels', shape: [5], data: BigInt64Array.from([2n, -100n, 5n, 0n, -100n]) }],
     build: (g, v) => ops.crossEntropy(g, v.logits, v.labels).loss,
   }],
+  BceWithLogits: [{
+    // logits spread to ±9 (softplus on both sides of 0), one padding row (mask 0), unequal pos weights
+    inputs: [
+      f64('logits', [4, 3], 4),
+      { name: 'y', shape: [4, 3], data: Float64Array.from([1, 0, 1, 0, 0, 1, 1, 1, 0, 0, 1, 0]), diff: false },
+      { name: 'rows', shape: [4], data: Float64Array.from([1, 1, 0, 1]), diff: false },
+      { name: 'pw', shape: [3], data: Float64Array.from([1, 2.5, 0.5]), diff: false },
+    ],
+    build: (g, v) => ops.bceWithLogits(g, v.logits, v.y, v.rows, v.pw),
+  }],
 };
 
 describe('op gradients (float64 vs central differences)', () => {

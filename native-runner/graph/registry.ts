@@ -2,6 +2,7 @@
 // differentiated, and autodiff says so instead of silently producing a wrong gradient.
 import type { GradFn } from './autodiff';
 import { ADD, addGrad } from './ops/add';
+import { BCE_WITH_LOGITS, bceWithLogitsGrad } from './ops/bce-with-logits';
 import { CROSS_ENTROPY, crossEntropyGrad } from './ops/cross-entropy';
 import { EMBEDDING, embeddingGrad } from './ops/embedding';
 import { GELU, geluGrad } from './ops/gelu';
@@ -33,6 +34,7 @@ const GRADIENTS: Readonly<Record<string, GradFn>> = {
   [ROPE]: ropeGrad,
   [EMBEDDING]: embeddingGrad,
   [CROSS_ENTROPY]: crossEntropyGrad,
+  [BCE_WITH_LOGITS]: bceWithLogitsGrad,
 };
 
 export const REGISTERED_OPS: readonly string[] = Object.keys(GRADIENTS);

@@ -16,7 +16,7 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-function truncatedNormal(rand: () => number, out: Float32Array | Float64Array, std: number, cutoff: number): void {
+export function truncatedNormal(rand: () => number, out: Float32Array | Float64Array, std: number, cutoff: number): void {
   for (let i = 0; i < out.length; i++) {
     let z: number;
     do {

@@ -16,6 +16,8 @@ import { driftBetweenDirs } from './model-drift';
 import { modelDirOf, runActivationDefaults, transplantModel } from './service';
 import { logActivations } from './activation-log';
 import type { AnalysisStageInput, AnalysisStageProgress, AnalysisStageResult } from '../study/analysis-stage';
+import type { FinetuneSweepInput, FinetuneSweepResult } from '../finetune/sweep';
+import type { FinetuneSweepProgress } from '../common/finetune-types';
 
 export interface AnalysisContext {
   db: Db;
@@ -33,14 +35,15 @@ export interface AnalysisInputs {
   transplant: { a: number; b: number; group: 'low' | 'mid' | 'deep'; probeSetId: number; pooling?: Pooling; tokenizer?: string };
   logActivations: { modelDir: string; probePath: string; tokenizer?: string; maxLength?: number; poolings?: Pooling[] };
   studyAnalyses: AnalysisStageInput;
+  finetuneSweep: FinetuneSweepInput;
 }
 
 export type AnalysisMethod = keyof AnalysisInputs;
-type AnalysisOutputs = Pick<ApiOutputs, Exclude<AnalysisMethod, 'studyAnalyses'>> & { studyAnalyses: AnalysisStageResult };
+type AnalysisOutputs = Pick<ApiOutputs, Exclude<AnalysisMethod, 'studyAnalyses' | 'finetuneSweep'>> & { studyAnalyses: AnalysisStageResult; finetuneSweep: FinetuneSweepResult };
 export type AnalysisResult<M extends AnalysisMethod> = AnalysisOutputs[M];
 
 /** What a method reports while it runs (methods not listed report nothing). */
-interface AnalysisProgresses { studyAnalyses: AnalysisStageProgress }
+interface AnalysisProgresses { studyAnalyses: AnalysisStageProgress; finetuneSweep: FinetuneSweepProgress }
 export type AnalysisProgress<M extends AnalysisMethod> = M extends keyof AnalysisProgresses ? AnalysisProgresses[M] : never;
 
 /** Analysis failures are about the inputs (missing layers, other probe sets, corrupt blobs): say so. */
@@ -79,6 +82,10 @@ const methods: { [M in AnalysisMethod]: (ctx: AnalysisContext, input: AnalysisIn
     // Loaded on first use: the report's modules (pdfkit, fonts, resvg) need not slow every child's start.
     const { runAnalysisStage } = await import('../study/analysis-stage');
     return runAnalysisStage(db, input, progress);
+  },
+  async finetuneSweep({ progress }, input) {
+    const { runFinetuneSweep } = await import('../finetune/sweep');
+    return runFinetuneSweep(input, progress);
   },
 };
 

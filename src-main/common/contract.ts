@@ -8,6 +8,7 @@ import type { ComparableCheckpoint, CompareResult, DriftResult, LoggedActivation
 import type { StudyStatus } from './study-types';
 import type { ClusterJobInfo, ClusterProfilesView, ProbeStep } from './cluster-profile';
 import { MEASURE_NAMES, type AgreementResult } from './agreement-types';
+import type { FinetuneStatus } from './finetune-types';
 import type { DemoAssets, ExportedFigure, LogLine, ConfigCheck, MetricSeries, RunDetail, RunEvent, RunFinals, RunSummary, WorkspaceInfo } from './types';
 
 const empty = z.object({}).strict();
@@ -187,6 +188,19 @@ export const contract = {
   },
   /** Job id, node and queue state of every run that runs on a cluster. */
   clusterJobs: { input: empty },
+  /** Fine-tune checkpoints × tasks with N seeds each (the demo recipe), in the analysis host; one sweep at a time. */
+  startFinetune: {
+    input: z.object({
+      checkpoints: z.array(z.object({ label: z.string().min(1).max(200), modelDir: z.string().min(1) }).strict()).min(1).max(20),
+      tasks: z.array(z.enum(['demo:supersense', 'demo:biotag'])).min(1),
+      seeds: z.number().int().min(1).max(10),
+      epochs: z.number().int().min(1).max(20),
+      maxTrain: z.number().int().min(8).nullable(),
+      maxLength: z.number().int().min(8).max(512),
+    }).strict(),
+  },
+  /** The running or last fine-tuning sweep: its jobs, live curves and scores (null before the first). */
+  finetuneStatus: { input: empty },
 } as const;
 
 /** Event subscriptions: the filter is validated on the main side like any call's input. */
@@ -236,6 +250,8 @@ export interface ApiOutputs {
   testClusterProfile: ProbeStep[];
   submitToCluster: { runIds: number[]; jobId: string };
   clusterJobs: ClusterJobInfo[];
+  startFinetune: FinetuneStatus;
+  finetuneStatus: FinetuneStatus | null;
 }
 
 /** What the renderer sees, whichever transport is underneath. Methods return promises. */

@@ -28,6 +28,8 @@ export const METHOD_NAMES = [
   'weightDrift',
   'transplant',
   'startStudy',
+  'startFinetune',
+  'finetuneStatus',
   'studyStatus',
   'listClusterProfiles',
   'saveClusterProfiles',

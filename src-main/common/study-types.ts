@@ -33,6 +33,32 @@ export interface StudyTransplantRow { group: string; layers: number[]; mean: num
 
 export interface StudyFigure { name: string; title: string; caption: string; spec: FigureSpecInput }
 
+/** One condition's fine-tuning score (study finetune stage): per seed, mean ± sd, and the paired
+ *  bootstrap against the MLM baseline (null for the baseline itself). */
+export interface StudyFinetuneRow {
+  key: string;
+  label: string;
+  perSeed: number[];
+  mean: number;
+  sd: number;
+  macroF1: number | null;
+  deltaVsMlm: number;
+  test: { delta: number; ci: [number, number]; pOneSided: number; pTwoSided: number; replicates: number } | null;
+  marker: string;              // ** p < 0.01, * p < 0.05 (one-sided, condition > MLM)
+}
+
+export interface StudyFinetune {
+  task: string;                // demo:supersense
+  metric: string;              // accuracy
+  seeds: number;
+  examples: number;            // test examples
+  sizes: { train: number; dev: number; test: number };
+  recipe: { lr: number; epochs: number; batchSize: number; maxLength: number; warmupRatio: number; weightDecay: number; pooling: string };
+  majority: { label: string; accuracy: number } | null;
+  rows: StudyFinetuneRow[];
+  sentence: string;            // does the paper's freeze pattern appear (with the paired tests)
+}
+
 export interface StudySummary {
   layers: number;              // transformer layers of the model
   scoreTask: string;           // e.g. "supersense probe accuracy, last layer"
@@ -41,6 +67,7 @@ export interface StudySummary {
   transplant: { mlm: number; clm: number; rows: StudyTransplantRow[] };
   lowLayerEffect: string;      // one sentence: does the paper's low-layer pattern appear here?
   figures: StudyFigure[];
+  finetune?: StudyFinetune;    // fine-tuning scores per condition with the paired test (absent in older studies)
 }
 
 export interface StudyStatus {

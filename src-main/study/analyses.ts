@@ -19,7 +19,7 @@ import { transplant } from '../analysis/transplant';
 import { logActivations, modelDirHash } from '../analysis/activation-log';
 import { readProbeSet } from '../analysis/probe-set';
 import { LAYER_GROUP_NAMES, layerGroup } from '../../native-runner/train/recipes';
-import type { StudyRegionRow, StudyScoreRow, StudyTransplantRow } from '../common/study-types';
+import type { StudyFinetune, StudyRegionRow, StudyScoreRow, StudyTransplantRow } from '../common/study-types';
 import { decaySegmentSteps, SCALE_PRESETS, STUDY_RUNS, type ScalePreset, type StudyAssets, type StudyRunKey, type StudyScale } from './plan';
 
 /** The probe task whose accuracy is the downstream score (WordNet supersense of the defined word). */
@@ -47,6 +47,8 @@ export interface StudyResults {
   perLayerProbe: { name: string; result: ProbeStoredResult }[];
   gradNorms: GradNormRow[];
   transplant: { labelSet: string; mlm: number; clm: number; rows: StudyTransplantRow[] };
+  /** The paper's downstream measure: every condition fine-tuned with seeds, paired tests vs MLM (finetune-stage.ts). */
+  finetune?: StudyFinetune;
   /** Robustness: (a) under every similarity measure, with permutation nulls, rogue dimensions and influence. */
   agreement?: Omit<AgreementResult, 'seconds'>;
   timings: Record<string, number>;     // seconds per analysis block

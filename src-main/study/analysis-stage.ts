@@ -19,6 +19,7 @@ import type { StudyRunState, StudyStage, StudySummary } from '../common/study-ty
 import { SCALE_PRESETS, totalStudySteps, type StudyAssets, type StudyScale } from './plan';
 import { runIdsByKey } from './study-runs';
 import { runAnalyses } from './analyses';
+import { runFinetuneStage } from './finetune-stage';
 import { exportStudyFigures, studyFigures } from './figures';
 import { studySummary } from './summary';
 import { reportTables, type RunRecord } from './report-tables';
@@ -89,6 +90,12 @@ export async function runAnalysisStage(db: Db, input: AnalysisStageInput, onProg
     onProgress: (m) => onProgress({ stage: 'analysing', message: m, etaS: Math.max(0, preset.analysisSecondsGuess - (Date.now() - tAnalyses) / 1000) }),
   });
   for (const [label, seconds] of Object.entries(results.timings)) timings.push({ label: `analysis: ${label}`, seconds });
+  // the paper's downstream measure: fine-tune every condition (seeds), paired tests against MLM
+  const say = (message: string) => onProgress({ stage: 'analysing', message, etaS: null });
+  say('fine-tuning every condition');
+  const tFinetune = Date.now();
+  results.finetune = await runFinetuneStage({ preset, finals: results.finals, tokenizer: input.assets.tokenizer, workDir: input.outDir, onProgress: say });
+  timings.push({ label: `fine-tuning ${results.finetune.rows.length} conditions × ${results.finetune.seeds} seeds (${results.finetune.task})`, seconds: (Date.now() - tFinetune) / 1000 });
 
   onProgress({ stage: 'reporting', message: 'figures and report', etaS: 10 });
   const tReport = Date.now();

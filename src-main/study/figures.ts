@@ -42,6 +42,23 @@ function freezeDotFigure(r: StudyResults): FigureSpecInput {
   };
 }
 
+/** The same dot plot for the fine-tuning scores: one dot per seed, the paired test's marker in the name. */
+function finetuneDotFigure(r: StudyResults): FigureSpecInput | null {
+  const f = r.finetune;
+  if (!f) return null;
+  const series: Series = f.rows.map((row, i) => {
+    const ys = [...row.perSeed].sort((a, b) => a - b);
+    return { name: `${i}: ${row.label}${row.marker ? ` ${row.marker}` : ''}`, x: ys.map(() => i), y: ys };
+  });
+  const mlm = f.rows.find((x) => x.key === 'mlm-s1')!.mean;
+  series.push({ name: 'MLM baseline mean', x: [0, f.rows.length - 1], y: [mlm, mlm], dashed: true });
+  return {
+    version: 1, kind: 'lines',
+    data: { series, xLabel: 'condition', yLabel: `fine-tuned ${f.metric} (${f.task})`, integerX: true },
+    options: { size: 'acl-full', aspect: 0.45, title: 'Freeze conditions: fine-tuning score per seed' },
+  };
+}
+
 function gradNormFigure(r: StudyResults): FigureSpecInput {
   const layers = r.gradNorms.filter((g) => g.name.startsWith('layer '));
   const x = layers.map((g) => Number(g.name.slice(6)));
@@ -82,6 +99,11 @@ export function studyFigures(r: StudyResults): StudyFigure[] {
       caption: `Held-out biomedical probing accuracy (${SCORE_LABEL_SET} of the defined word, linear probe on the last layer's mean-pooled states, word-type-disjoint splits; one dot per split seed). The paper fine-tuned on 8 French biomedical tasks instead; this is a far cheaper proxy.`,
       spec: freezeDotFigure(r),
     },
+    ...(r.finetune ? [{
+      name: 'd-freeze-finetune', title: '(d) Freeze conditions: fine-tuning score',
+      caption: `Every condition's final model fine-tuned on ${r.finetune.task} (${r.finetune.sizes.train} training glosses, word-type-disjoint test of ${r.finetune.examples}), ${r.finetune.metric} on test, one dot per seed (${r.finetune.seeds} seeds: the same head init and data order for every condition); dashed: the MLM baseline's mean; * p < 0.05, ** p < 0.01 for "better than MLM" by the paired bootstrap across seeds and test examples.`,
+      spec: finetuneDotFigure(r)!,
+    }] : []),
     { name: 'e-lxl-clm-mlm', title: '(e) Layer × layer CKA, CLM detour vs MLM', caption: 'Linear CKA of every layer of the CLM detour (rows) with every layer of the MLM baseline (columns); emb = embedding output.', spec: crossHeatmapSpec(c, 'CLM detour (rows) vs MLM (cols)')! },
     { name: 'e-lxl-seed', title: '(e) Layer × layer CKA, MLM seed 2 vs MLM seed 1', caption: 'The same table for the two MLM seeds: the noise pattern to compare against.', spec: crossHeatmapSpec(r.controlCross, 'MLM seed 2 (rows) vs seed 1 (cols)')! },
     { name: 'f-grad-norms', title: '(f) Gradient norm per layer, CLM phase vs MLM phase', caption: 'Mean over the steps of phase 1 of the norm of each layer\'s gradient (before clipping): CLM (next-token loss at every position) vs MLM at 30% masking.', spec: gradNormFigure(r) },

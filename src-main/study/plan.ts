@@ -24,7 +24,10 @@ export interface ScalePreset {
   probeBatchSize: number;
   bootstrapReps: number;       // percentile bootstrap of the per-layer divergences and ratios
   probeSeeds: number;          // probe splits (word-type-disjoint) averaged for the downstream score
-  analysisSecondsGuess: number;// for the ETA before the analyses have run once on this machine
+  analysisSecondsGuess: number;// for the ETA before the analyses have run once on this machine (fine-tuning included)
+  /** Fine-tuning every condition on demo:supersense (finetune-stage.ts): seeds, split sizes (a
+   *  deterministic subset of the task), epochs, lr, max length, bootstrap replicates. */
+  finetune: { seeds: number; maxTrain: number; maxDev: number; maxTest: number; epochs: number; lr: number; maxLength: number; replicates: number };
 }
 
 /**
@@ -33,8 +36,10 @@ export interface ScalePreset {
  * (154k tokens), measured at ~0.3–0.45 s/step of the demo model on 2 cores (docs/study.md).
  */
 export const SCALE_PRESETS: Record<StudyScale, ScalePreset> = {
-  tiny: { seqLen: 32, batchSize: 8, firstSteps: 20, decaySegments: 2, peakLr: PAPER_DEFAULTS.lr, warmup: 1, probeMaxLength: 32, probeBatchSize: 50, bootstrapReps: 20, probeSeeds: 2, analysisSecondsGuess: 40 },
-  demo: { seqLen: 128, batchSize: 16, firstSteps: 150, decaySegments: 5, peakLr: PAPER_DEFAULTS.lr, warmup: 9, probeMaxLength: 64, probeBatchSize: 50, bootstrapReps: 200, probeSeeds: 5, analysisSecondsGuess: 120 },
+  tiny: { seqLen: 32, batchSize: 8, firstSteps: 20, decaySegments: 2, peakLr: PAPER_DEFAULTS.lr, warmup: 1, probeMaxLength: 32, probeBatchSize: 50, bootstrapReps: 20, probeSeeds: 2, analysisSecondsGuess: 90,
+    finetune: { seeds: 2, maxTrain: 48, maxDev: 32, maxTest: 64, epochs: 1, lr: 1e-4, maxLength: 48, replicates: 200 } },
+  demo: { seqLen: 128, batchSize: 16, firstSteps: 150, decaySegments: 5, peakLr: PAPER_DEFAULTS.lr, warmup: 9, probeMaxLength: 64, probeBatchSize: 50, bootstrapReps: 200, probeSeeds: 5, analysisSecondsGuess: 480,
+    finetune: { seeds: 3, maxTrain: 800, maxDev: 250, maxTest: 940, epochs: 2, lr: 1e-4, maxLength: 64, replicates: 1000 } },
 };
 
 export const STUDY_RUN_KEYS = ['mlm-s1', 'mlm-s2', 'clm', 'clm-freeze-low', 'clm-freeze-mid', 'clm-decay-freeze-low'] as const;

@@ -51,7 +51,7 @@ ${section('Setup',
 ${section('(a) Divergence per layer and seed-noise ratio', fig('a-divergence'), fig('a-ratio'), table(tables['per-layer']))}
 ${section('(b) Decay trajectory', fig('b-trajectory'), table(tables.trajectory))}
 ${section('(c) Regions', table(tables.regions))}
-${section('(d) Freeze conditions', fig('d-freeze'), table(tables['scores-supersense']), table(tables['scores-pos']))}
+${section('(d) Freeze conditions', ...(tables.finetune ? [fig('d-freeze-finetune'), table(tables.finetune)] : []), fig('d-freeze'), table(tables['scores-supersense']), table(tables['scores-pos']))}
 ${section('(e) Layer × layer CKA', fig('e-lxl-clm-mlm'), fig('e-lxl-seed'))}
 ${section('(f) Gradient norms per layer', fig('f-grad-norms'), table(tables['grad-norms']))}
 ${section('(g) Transplants', table(tables.transplant), fig('probe-per-layer'))}

@@ -83,6 +83,10 @@ export function reportPdf(m: ReportModel): Promise<Buffer> {
   heading(doc, '(c) Regions');
   table(doc, tables.regions);
   heading(doc, '(d) Freeze conditions');
+  if (tables.finetune) {
+    figure(doc, m, 'd-freeze-finetune');
+    table(doc, tables.finetune);
+  }
   figure(doc, m, 'd-freeze');
   table(doc, tables['scores-supersense']);
   table(doc, tables['scores-pos']);

@@ -25,6 +25,19 @@ const f3 = (x: number | null | undefined) => (x === null || x === undefined || !
 const f4 = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(4));
 const acc = (x: number) => `${(100 * x).toFixed(1)}`;
 
+/** The fine-tuning table: mean ± sd over seeds, per seed, Δ vs MLM with the paired bootstrap. */
+export function finetuneTable(r: StudyResults): ReportTable | null {
+  const f = r.finetune;
+  if (!f) return null;
+  return {
+    id: 'finetune', title: `(d) Fine-tuning score per condition (${f.task}, ${f.metric}, ${f.seeds} seeds)`,
+    columns: ['condition', `${f.metric} % (mean ± sd)`, 'per seed', 'Δ vs MLM (pp)', '95% CI (pp)', 'p (> MLM)', ''],
+    rows: f.rows.map((x) => [x.label, `${acc(x.mean)} ± ${acc(x.sd)}`, x.perSeed.map(acc).join(' / '), x.test ? pp(x.test.delta) : '—',
+      x.test ? `${(100 * x.test.ci[0]).toFixed(1)} … ${(100 * x.test.ci[1]).toFixed(1)}` : '—', x.test ? x.test.pOneSided.toPrecision(2) : '—', x.marker]),
+    note: `Train ${f.sizes.train} / dev ${f.sizes.dev} / test ${f.sizes.test} glosses (splits disjoint by word type); recipe lr ${f.recipe.lr}, ${f.recipe.epochs} epochs, batch ${f.recipe.batchSize}, max length ${f.recipe.maxLength}, warmup ${100 * f.recipe.warmupRatio}% then linear decay, weight decay ${f.recipe.weightDecay}, ${f.recipe.pooling} pooling; best dev epoch scored on test. Paired bootstrap across seeds and test examples, ${f.rows.find((x) => x.test)?.test?.replicates ?? 0} replicates; * p < 0.05, ** p < 0.01.${f.majority ? ` Majority baseline (${f.majority.label}): ${acc(f.majority.accuracy)}.` : ''} Paper (French base, 8 tasks, 9 seeds, avg F1): MLM 58.9, CLM 61.6, low frozen during CLM 59.3, mid frozen 61.2, low frozen during decay 61.2.`,
+  };
+}
+
 export function reportTables(r: StudyResults, s: StudySummary, runs: RunRecord[]): ReportTable[] {
   const c = r.compare;
   const boot = (h: number) => c.bootstrap?.layers.find((b) => b.layer === h);
@@ -78,6 +91,8 @@ export function reportTables(r: StudyResults, s: StudySummary, runs: RunRecord[]
       note: 'Recovery = (transplant − MLM) / (CLM − MLM). Paper (DiaMED linear probe, MLM 32.8, CLM 39.9): low 31.9 (−12%), mid 35.3 (+35%), late 32.4 (−6%). With a gap near 0 the recovery is meaningless.',
     },
   ];
+  const ft = finetuneTable(r);
+  if (ft) tables.splice(tables.findIndex((t) => t.id.startsWith('scores-')), 0, ft);
   if (r.agreement) tables.push(...agreementTables(r.agreement));
   return tables;
 }

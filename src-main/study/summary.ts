@@ -30,7 +30,8 @@ export function lowLayerEffect(r: StudyResults): string {
   const midKeeps = gainReal && (row('clm-freeze-mid')?.deltaVsMlm ?? -Infinity) > gain - noise;
   return [
     `Representationally, the low-layer divergence of the CLM detour from MLM is ${times(low)} the seed noise (mid ${times(mid)}, deep ${times(deep)}; the paper: 5–44× in the low layers, ≈1.1× above), so the paper's low-layer concentration ${verdict} at this scale (criterion: low ratio ≥ 2 and at least twice the mid and deep ratios).`,
-    `Downstream (${SCORE_LABEL_SET} probe accuracy, not the paper's fine-tuning), the CLM detour is ${pp(gain)} vs MLM (noise level: twice the largest probe-split SD, ${pp(noise)}); ${gainReal ? `low frozen during CLM ${pp(row('clm-freeze-low')?.deltaVsMlm)} (${lowKills ? 'the gain disappears, as in the paper' : 'the gain stays, unlike the paper'}), mid frozen ${pp(row('clm-freeze-mid')?.deltaVsMlm)} (${midKeeps ? 'kept, as in the paper' : 'lost, unlike the paper'})` : 'within that noise, so there is no measurable downstream gain to attribute to the low layers at this scale'}.`,
+    ...(r.finetune ? [r.finetune.sentence] : []),
+    `With the cheaper probe score (${SCORE_LABEL_SET} probe accuracy on frozen states), the CLM detour is ${pp(gain)} vs MLM (noise level: twice the largest probe-split SD, ${pp(noise)}); ${gainReal ? `low frozen during CLM ${pp(row('clm-freeze-low')?.deltaVsMlm)} (${lowKills ? 'the gain disappears, as in the paper' : 'the gain stays, unlike the paper'}), mid frozen ${pp(row('clm-freeze-mid')?.deltaVsMlm)} (${midKeeps ? 'kept, as in the paper' : 'lost, unlike the paper'})` : 'within that noise, so there is no measurable downstream gain to attribute to the low layers at this scale'}.`,
   ].join(' ');
 }
 
@@ -43,6 +44,7 @@ export function studySummary(r: StudyResults, figures: StudyFigure[]): StudySumm
     transplant: { mlm: r.transplant.mlm, clm: r.transplant.clm, rows: r.transplant.rows },
     lowLayerEffect: lowLayerEffect(r),
     figures,
+    finetune: r.finetune,
   };
 }
 

@@ -61,7 +61,7 @@ interface HostCall { method: string; stageAtCall: string | undefined; progress: 
 const hostCalls: HostCall[] = [];
 let killedPid: number | undefined;
 let third: CliResult;
-const FIGURES = ['a-divergence', 'a-ratio', 'b-trajectory', 'd-freeze', 'e-lxl-clm-mlm', 'e-lxl-seed', 'f-grad-norms', 'probe-per-layer', 'h-agreement'];
+const FIGURES = ['a-divergence', 'a-ratio', 'b-trajectory', 'd-freeze', 'd-freeze-finetune', 'e-lxl-clm-mlm', 'e-lxl-seed', 'f-grad-norms', 'probe-per-layer', 'h-agreement'];
 const preset = SCALE_PRESETS.tiny;
 
 beforeAll(async () => {
@@ -229,6 +229,7 @@ describe('npm run study --scale tiny', () => {
     expect(rows('regions')).toBe(4);                         // low, mid, deep, all
     expect(rows('trajectory')).toBe(preset.decaySegments + 1); // end of CLM + each decay segment
     expect(rows('scores-supersense')).toBe(7);               // base model + six conditions
+    expect(rows('finetune')).toBe(5);                        // the paper's five freeze-table conditions, fine-tuned
     expect(rows('grad-norms')).toBe(L + 2);                  // embeddings, layers, head
     expect(rows('transplant')).toBe(5);                      // MLM, low, mid, deep, CLM
     expect(rows('runs')).toBe(6);
@@ -236,6 +237,9 @@ describe('npm run study --scale tiny', () => {
     expect(rows('rogue')).toBe(L + 1);
     for (const name of FIGURES) expect(document.querySelector(`#figure-${name} svg`), name).not.toBeNull();
     expect(document.querySelector('#low-layer-effect')!.textContent).toMatch(/low-layer/);
+    expect(document.querySelector('#low-layer-effect')!.textContent).toMatch(/By fine-tuning \(demo:supersense, accuracy, 2 seeds per condition.*paired bootstrap.*the paper's freeze pattern .*(APPEARS|PARTLY|does NOT appear)/);
+    expect(results.finetune.rows.map((r: { key: string }) => r.key)).toEqual(['mlm-s1', 'clm', 'clm-freeze-low', 'clm-freeze-mid', 'clm-decay-freeze-low']);
+    for (const row of results.finetune.rows) expect(row.perSeed).toHaveLength(2);
     // the numbers behind the tables are real divergences and accuracies
     const div = results.compare.divergence as number[];
     expect(div).toHaveLength(L + 1);

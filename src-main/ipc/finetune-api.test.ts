@@ -1,0 +1,67 @@
+// startFinetune / finetuneStatus through dispatch(), in-process (no analysis host): a tiny model ×
+// demo:supersense × 2 seeds runs to the end with a score per seed; bad input is refused by name, and a
+// second sweep while one runs is a ConflictError.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openWorkspaceDb, type Db } from '../store/db';
+import { createServices } from '../services';
+import { RunEventBus } from '../events';
+import { writeTinyModel } from '../analysis/test-models';
+import { dispatch } from './dispatch';
+import type { FinetuneStatus } from '../common/finetune-types';
+import { readResults } from '../../native-runner/finetune/results';
+
+let dir: string;
+let db: Db;
+let services: ReturnType<typeof createServices>;
+let model: string;
+
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-api-finetune-'));
+  db = openWorkspaceDb(path.join(dir, 'ws'));
+  services = createServices({ db, workspaceDir: path.join(dir, 'ws'), mode: 'serve', events: new RunEventBus() });
+  model = writeTinyModel(path.join(dir, 'model'), 1);
+});
+afterAll(() => {
+  db.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const request = () => ({ checkpoints: [{ label: 'tiny', modelDir: model }], tasks: ['demo:supersense'], seeds: 2, epochs: 1, maxTrain: 16, maxLength: 24 });
+
+describe('fine-tuning calls', () => {
+  it('refuses bad input by field, and a directory that is not a model', async () => {
+    const bad = await dispatch(services, 'startFinetune', { ...request(), seeds: 0 });
+    expect(bad).toMatchObject({ ok: false, error: { name: 'ValidationError' } });
+    expect((bad as { error: { message: string } }).error.message).toMatch(/seeds/);
+    const task = await dispatch(services, 'startFinetune', { ...request(), tasks: ['demo:nope'] });
+    expect(task).toMatchObject({ ok: false, error: { name: 'ValidationError' } });
+    const nodir = await dispatch(services, 'startFinetune', { ...request(), checkpoints: [{ label: 'x', modelDir: path.join(dir, 'nothing') }] });
+    expect(nodir).toMatchObject({ ok: false, error: { name: 'ValidationError' } });
+    expect((nodir as { error: { message: string } }).error.message).toMatch(/has no config\.json/);
+    expect(await dispatch(services, 'finetuneStatus', {})).toEqual({ ok: true, value: null });
+  });
+
+  it('runs a sweep to the end: a score per seed, mean ± sd, a results file; a second start while running conflicts', async () => {
+    const r = (await dispatch(services, 'startFinetune', request())) as { ok: true; value: FinetuneStatus };
+    expect(r.ok).toBe(true);
+    expect(r.value.jobs).toHaveLength(1);
+    expect(await dispatch(services, 'startFinetune', request())).toMatchObject({ ok: false, error: { name: 'ConflictError' } });
+    let st: FinetuneStatus | null = null;
+    for (let i = 0; i < 600; i++) {
+      st = ((await dispatch(services, 'finetuneStatus', {})) as { ok: true; value: FinetuneStatus }).value;
+      if (st.stage !== 'running') break;
+      await new Promise((res) => setTimeout(res, 200));
+    }
+    expect(st!.stage).toBe('done');
+    const job = st!.jobs[0];
+    expect(job).toMatchObject({ status: 'done', metric: 'accuracy', seedsDone: 2 });
+    expect(job.perSeed).toHaveLength(2);
+    expect(job.mean).toBeCloseTo((job.perSeed[0] + job.perSeed[1]) / 2, 12);
+    expect(st!.curve.length).toBeGreaterThan(0);
+    const res = readResults(job.resultsFile!);
+    expect(res.seeds.map((s) => s.test.accuracy)).toEqual(job.perSeed);
+  }, 300_000);
+});

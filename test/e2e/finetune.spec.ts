@@ -1,0 +1,32 @@
+// The Fine-tune panel on the Runs page: launch a sweep (the demo base model × two demo tasks × two
+// seeds, a small training subset) and see the queue run to the end, the live loss curve, the scores
+// table with one score per seed, and the dot plot of every job's seeds.
+import { expect, test } from '@playwright/test';
+import { useServe } from './serve-fixture';
+
+const served = useServe();
+
+test('a fine-tuning sweep from the panel: queue, live curve, scores table and dot plot', async ({ page }) => {
+  test.setTimeout(600_000);
+  await page.goto(served.current.url);
+  const panel = page.getByTestId('finetune-panel');
+  await expect(panel.getByTestId('finetune-checkpoint').first()).toBeChecked();    // the demo base model
+  await panel.getByTestId('finetune-task-demo:biotag').check();
+  await panel.getByTestId('finetune-seeds').fill('2');
+  await panel.getByTestId('finetune-epochs').fill('1');
+  await panel.getByTestId('finetune-max-train').fill('48');
+  await panel.getByTestId('finetune-start').click();
+  const rows = panel.getByTestId('finetune-scores').locator('tbody tr');
+  await expect(rows).toHaveCount(2);
+  await expect(rows.nth(1)).toHaveAttribute('data-status', 'queued');
+  // live: the running job's loss curve appears while it trains
+  await expect(panel.getByTestId('finetune-loss').locator('svg')).toBeVisible({ timeout: 300_000 });
+  await expect(panel.getByTestId('finetune-stage')).toContainText('done', { timeout: 540_000 });
+  await expect(rows.nth(0)).toHaveAttribute('data-status', 'done');
+  await expect(rows.nth(1)).toHaveAttribute('data-status', 'done');
+  await expect(rows.nth(0).locator('td').nth(4)).toHaveText('accuracy');
+  await expect(rows.nth(1).locator('td').nth(4)).toHaveText('entityF1');
+  for (const i of [0, 1]) await expect(rows.nth(i).locator('td').nth(6)).toHaveText(/^\d+\.\d \/ \d+\.\d$/);
+  await expect(panel.getByTestId('finetune-dots').locator('svg')).toBeVisible();
+  await expect(panel.getByTestId('finetune-dots').locator('svg circle').first()).toBeVisible();
+});
