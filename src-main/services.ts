@@ -44,7 +44,7 @@ export interface ServiceContext {
   events: RunEventBus;
   queue?: RunQueue;       // absent: read-only services (no training from this process)
   /** Runs the heavy analyses in a child process; absent: in this process (tests that build services themselves). */
-  analysisHost?: Pick<AnalysisHost, 'call'>;
+  analysisHost?: Pick<AnalysisHost, 'call' | 'interrupt'>;
   /** Follows runs on Slurm clusters; absent: cluster submission is refused (read-only mode). */
   cluster?: ClusterFollower;
 }
@@ -251,6 +251,10 @@ export function createServices(ctx: ServiceContext) {
     },
     async finetuneStatus(): Promise<ApiOutputs['finetuneStatus']> {
       return finetune.status();
+    },
+    async cancelFinetune(): Promise<ApiOutputs['cancelFinetune']> {
+      if (!finetune.cancel()) throw new ConflictError('no fine-tuning sweep is running');
+      return finetune.status()!;
     },
   } satisfies Services;
   return services;

@@ -24,6 +24,8 @@ export interface AnalysisContext {
   workspaceDir: string;
   /** Where a method with progress (AnalysisProgress) reports it: the host's child sends it to the caller. */
   progress?: (p: unknown) => void;
+  /** In-process callers only: asked between steps by methods that can stop early (finetuneSweep). */
+  shouldStop?: () => boolean;
 }
 
 export interface AnalysisInputs {
@@ -83,9 +85,9 @@ const methods: { [M in AnalysisMethod]: (ctx: AnalysisContext, input: AnalysisIn
     const { runAnalysisStage } = await import('../study/analysis-stage');
     return runAnalysisStage(db, input, progress);
   },
-  async finetuneSweep({ progress }, input) {
+  async finetuneSweep({ progress, shouldStop }, input) {
     const { runFinetuneSweep } = await import('../finetune/sweep');
-    return runFinetuneSweep(input, progress);
+    return runFinetuneSweep(input, progress, shouldStop);
   },
 };
 

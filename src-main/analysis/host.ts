@@ -65,6 +65,18 @@ export class AnalysisHost {
     return run as Promise<AnalysisResult<M>>;
   }
 
+  /**
+   * Ends the child if it is running a call of `method` (SIGKILL: the child's event loop is busy in
+   * ORT runs, and a killed child leaves no half-written file behind, its writers being atomic); that
+   * call rejects with AnalysisHostError and the next call starts a fresh child. Returns whether it did.
+   */
+  interrupt(method: AnalysisMethod): boolean {
+    const c = this.child;
+    if (!c || ![...c.pending.values()].some((p) => p.method === method)) return false;
+    c.proc.kill('SIGKILL');
+    return true;
+  }
+
   /** Stops the child (gracefully: it closes its database) and refuses further calls. */
   async close(): Promise<void> {
     this.closed = true;

@@ -201,6 +201,8 @@ export const contract = {
   },
   /** The running or last fine-tuning sweep: its jobs, live curves and scores (null before the first). */
   finetuneStatus: { input: empty },
+  /** Stop the running fine-tuning sweep (finished jobs keep their results); ConflictError when none runs. */
+  cancelFinetune: { input: empty },
 } as const;
 
 /** Event subscriptions: the filter is validated on the main side like any call's input. */
@@ -252,6 +254,7 @@ export interface ApiOutputs {
   clusterJobs: ClusterJobInfo[];
   startFinetune: FinetuneStatus;
   finetuneStatus: FinetuneStatus | null;
+  cancelFinetune: FinetuneStatus;
 }
 
 /** What the renderer sees, whichever transport is underneath. Methods return promises. */

@@ -18,7 +18,7 @@ export interface FinetuneJobState {
   modelDir: string;
   task: string;
   metric: string;              // the task's primary metric (accuracy, entityF1)
-  status: 'queued' | 'running' | 'done' | 'failed';
+  status: 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
   seedsDone: number;
   perSeed: number[];           // test score per finished seed
   mean: number | null;
@@ -27,7 +27,7 @@ export interface FinetuneJobState {
 }
 
 export interface FinetuneStatus {
-  stage: 'running' | 'done' | 'failed';
+  stage: 'running' | 'done' | 'failed' | 'cancelled';
   startedAt: string;
   request: FinetuneSweepRequest;
   jobs: FinetuneJobState[];

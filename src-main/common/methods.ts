@@ -30,6 +30,7 @@ export const METHOD_NAMES = [
   'startStudy',
   'startFinetune',
   'finetuneStatus',
+  'cancelFinetune',
   'studyStatus',
   'listClusterProfiles',
   'saveClusterProfiles',

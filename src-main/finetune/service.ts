@@ -12,7 +12,7 @@ import { appRoot } from '../app-root';
 export interface FinetuneServiceContext {
   db: Db;
   workspaceDir: string;
-  analysisHost?: Pick<AnalysisHost, 'call'>;
+  analysisHost?: Pick<AnalysisHost, 'call' | 'interrupt'>;
 }
 
 const CURVE_POINTS = 2000;
@@ -20,6 +20,7 @@ const CURVE_POINTS = 2000;
 export class FinetuneService {
   private current: FinetuneStatus | null = null;
   private running: Promise<unknown> | null = null;
+  private stopRequested = false;
 
   constructor(private ctx: FinetuneServiceContext) {}
 
@@ -32,14 +33,23 @@ export class FinetuneService {
       jobs: jobs.map((j, index) => ({ index, ...j, metric: '', status: 'queued', seedsDone: 0, perSeed: [], mean: null, sd: null, resultsFile: null })),
     };
     this.current = st;
+    this.stopRequested = false;
     const input = { ...req, outDir: path.join(this.ctx.workspaceDir, 'finetune', startedAt.replace(/[:.]/g, '-')), demoTokenizer: path.join(appRoot(), 'fixtures', 'demo-tokenizer') };
     const onProgress = (p: FinetuneSweepProgress) => this.apply(p);
     const call = this.ctx.analysisHost
       ? this.ctx.analysisHost.call('finetuneSweep', input, onProgress)
-      : runAnalysis({ db: this.ctx.db, workspaceDir: this.ctx.workspaceDir, progress: (p) => onProgress(p as FinetuneSweepProgress) }, 'finetuneSweep', input);
+      : runAnalysis({ db: this.ctx.db, workspaceDir: this.ctx.workspaceDir, progress: (p) => onProgress(p as FinetuneSweepProgress), shouldStop: () => this.stopRequested }, 'finetuneSweep', input);
     this.running = call
       .then(() => { st.stage = 'done'; st.message = `${st.jobs.length} job(s) done`; })
       .catch((e: Error) => {
+        if (this.stopRequested) {
+          // finished jobs keep their scores and results files; the rest did not run to the end
+          st.stage = 'cancelled'; st.error = null;
+          for (const j of st.jobs) if (j.status === 'running' || j.status === 'queued') j.status = 'cancelled';
+          const done = st.jobs.filter((j) => j.status === 'done').length;
+          st.message = `cancelled: ${done} of ${st.jobs.length} job(s) finished`;
+          return;
+        }
         st.stage = 'failed'; st.error = e.message; st.message = e.message;
         for (const j of st.jobs) if (j.status === 'running') j.status = 'failed';
       })
@@ -66,6 +76,15 @@ export class FinetuneService {
       job.perSeed = [...job.perSeed, p.score];
       job.seedsDone = job.perSeed.length;
     }
+  }
+
+  /** Stop the running sweep: jobs that finished keep their results; false when none is running. */
+  cancel(): boolean {
+    if (!this.running || !this.current) return false;
+    this.stopRequested = true;
+    this.current.message = 'stopping…';
+    this.ctx.analysisHost?.interrupt('finetuneSweep');    // in-process runs stop at their next step
+    return true;
   }
 
   status(): FinetuneStatus | null {

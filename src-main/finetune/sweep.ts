@@ -14,7 +14,9 @@ import type { FinetuneSweepProgress, FinetuneSweepRequest } from '../common/fine
 export interface FinetuneSweepInput extends FinetuneSweepRequest { outDir: string; demoTokenizer: string }
 export interface FinetuneSweepResult { jobs: { index: number; resultsFile: string; perSeed: number[]; mean: number; sd: number; metric: string }[] }
 
-export async function runFinetuneSweep(input: FinetuneSweepInput, progress: (p: FinetuneSweepProgress) => void = () => {}): Promise<FinetuneSweepResult> {
+/** `shouldStop` (in-process runs only; the host's child is stopped by ending it) is checked between
+ *  steps: a stopped sweep throws, keeping the results files of the jobs that finished. */
+export async function runFinetuneSweep(input: FinetuneSweepInput, progress: (p: FinetuneSweepProgress) => void = () => {}, shouldStop?: () => boolean): Promise<FinetuneSweepResult> {
   fs.mkdirSync(input.outDir, { recursive: true });
   const tasks = new Map(input.tasks.map((t) => [t, taskFrom(t)]));
   const out: FinetuneSweepResult['jobs'] = [];
@@ -30,7 +32,7 @@ export async function runFinetuneSweep(input: FinetuneSweepInput, progress: (p: 
       progress({ type: 'job', index: i, status: 'running', perSeed: [], mean: null, sd: null, metric, resultsFile: null });
       const perSeed: number[] = [];
       const res = await runSweep({
-        modelDir: ck.modelDir, config, params, tokenizer: tok, task: tasks.get(taskName)!, recipe: r, seeds,
+        modelDir: ck.modelDir, config, params, tokenizer: tok, task: tasks.get(taskName)!, recipe: r, seeds, shouldStop,
         onEvent: (e) => {
           if (e.type === 'step') progress({ type: 'step', index: i, seed: e.seed, step: e.step, totalSteps: e.totalSteps, loss: e.loss });
           else if (e.type === 'epoch') progress({ type: 'epoch', index: i, seed: e.seed, epoch: e.epoch, score: e.devScore });

@@ -30,3 +30,20 @@ test('a fine-tuning sweep from the panel: queue, live curve, scores table and do
   await expect(panel.getByTestId('finetune-dots').locator('svg')).toBeVisible();
   await expect(panel.getByTestId('finetune-dots').locator('svg circle').first()).toBeVisible();
 });
+
+test('a running fine-tuning sweep is cancelled from the panel, and Start is offered again', async ({ page }) => {
+  test.setTimeout(600_000);
+  await page.goto(served.current.url);
+  const panel = page.getByTestId('finetune-panel');
+  await expect(panel.getByTestId('finetune-checkpoint').first()).toBeChecked();
+  await panel.getByTestId('finetune-seeds').fill('3');
+  await panel.getByTestId('finetune-epochs').fill('3');
+  await panel.getByTestId('finetune-max-train').fill('400');
+  await panel.getByTestId('finetune-start').click();
+  await expect(panel.getByTestId('finetune-loss').locator('svg')).toBeVisible({ timeout: 300_000 });   // it trains
+  await panel.getByTestId('finetune-cancel').click();
+  await expect(panel.getByTestId('finetune-stage')).toContainText('cancelled', { timeout: 60_000 });
+  await expect(panel.getByTestId('finetune-scores').locator('tbody tr').first()).toHaveAttribute('data-status', 'cancelled');
+  await expect(panel.getByTestId('finetune-cancel')).toHaveCount(0);
+  await expect(panel.getByTestId('finetune-start')).toBeEnabled();
+});
