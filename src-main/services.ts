@@ -24,6 +24,7 @@ import { runAnalysis, type AnalysisInputs, type AnalysisMethod, type AnalysisRes
 import type { AnalysisHost } from './analysis/host';
 import { StudyService } from './study/service';
 import { FinetuneService } from './finetune/service';
+import { taskFrom } from '../native-runner/finetune/cli-task';
 import type { FinetuneSweepRequest } from './common/finetune-types';
 import fs from 'node:fs';
 import { runAdminServices } from './runs/run-admin';
@@ -243,6 +244,14 @@ export function createServices(ctx: ServiceContext) {
       // relative model paths are relative to the workspace (the main process's cwd means nothing to a user)
       const req = { ...input, checkpoints: input.checkpoints.map((c) => ({ ...c, modelDir: path.resolve(ctx.workspaceDir, c.modelDir) })) };
       for (const c of req.checkpoints) if (!fs.existsSync(path.join(c.modelDir, 'config.json'))) throw new ValidationError(`checkpoints: ${c.modelDir} has no config.json (not a model directory)`);
+      // a user's task file is read here first, so a bad line is refused at once by file and line
+      req.tasks = req.tasks.map((t, i) => {
+        if (t.startsWith('demo:')) return t;
+        const file = path.resolve(ctx.workspaceDir, t);
+        if (!fs.existsSync(file)) throw new ValidationError(`tasks[${i}]: ${file} does not exist`);
+        try { taskFrom(file); } catch (e) { throw new ValidationError(`tasks[${i}]: ${(e as Error).message}`); }
+        return file;
+      });
       try {
         return finetune.start(req);
       } catch (e) {

@@ -192,7 +192,8 @@ export const contract = {
   startFinetune: {
     input: z.object({
       checkpoints: z.array(z.object({ label: z.string().min(1).max(200), modelDir: z.string().min(1) }).strict()).min(1).max(20),
-      tasks: z.array(z.enum(['demo:supersense', 'demo:biotag'])).min(1),
+      // a demo task by name, or a JSONL task file / folder (native-runner/finetune/task.ts), relative to the workspace
+      tasks: z.array(z.union([z.enum(['demo:supersense', 'demo:biotag']), z.string().min(1).max(1000).refine((t) => !t.startsWith('demo:'), 'unknown demo task')])).min(1).max(10),
       seeds: z.number().int().min(1).max(10),
       epochs: z.number().int().min(1).max(20),
       maxTrain: z.number().int().min(8).nullable(),

@@ -39,7 +39,8 @@ export async function runFinetuneSweep(input: FinetuneSweepInput, progress: (p: 
           else if (e.type === 'seed') { perSeed.push(e.test[metric as 'accuracy'] as number); progress({ type: 'seed', index: i, seed: e.seed, score: perSeed.at(-1)! }); }
         },
       });
-      const file = path.join(input.outDir, `${String(i).padStart(2, '0')}-${ck.label.replace(/[^A-Za-z0-9._-]+/g, '_')}-${taskName.replace(/[^A-Za-z0-9._-]+/g, '_')}.json`);
+      const taskTag = taskName.startsWith('demo:') ? taskName : path.basename(taskName);   // a user's task: its file name
+      const file = path.join(input.outDir, `${String(i).padStart(2, '0')}-${ck.label.replace(/[^A-Za-z0-9._-]+/g, '_')}-${taskTag.replace(/[^A-Za-z0-9._-]+/g, '_')}.json`);
       writeFileAtomic(file, resultsJson(res));
       const s = res.summary[res.primary]!;
       progress({ type: 'job', index: i, status: 'done', perSeed, mean: s.mean, sd: s.sd, metric: res.primary, resultsFile: file });

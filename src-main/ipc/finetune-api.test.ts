@@ -64,4 +64,33 @@ describe('fine-tuning calls', () => {
     const res = readResults(job.resultsFile!);
     expect(res.seeds.map((s) => s.test.accuracy)).toEqual(job.perSeed);
   }, 300_000);
+
+  it('fine-tunes on a user JSONL task file (split by the rule); a bad line is refused at once by file and line', async () => {
+    const words = ['cell', 'gene', 'river', 'stone', 'liver', 'cloud', 'tissue', 'mountain'];
+    const lines = Array.from({ length: 80 }, (_, i) => {
+      const w = words[i % words.length];
+      return JSON.stringify({ text: `the ${w} number ${i}`, label: ['cell', 'gene', 'liver', 'tissue'].includes(w) ? 'bio' : 'other' });
+    });
+    const good = path.join(dir, 'ws', 'tasks', 'mine.jsonl');
+    fs.mkdirSync(path.dirname(good), { recursive: true });
+    fs.writeFileSync(good, lines.join('\n') + '\n');
+    const bad = path.join(dir, 'ws', 'tasks', 'bad.jsonl');
+    fs.writeFileSync(bad, [lines[0], lines[1], '{"text": "no label here"'].join('\n') + '\n');
+    const refused = await dispatch(services, 'startFinetune', { ...request(), tasks: ['tasks/bad.jsonl'] });
+    expect(refused).toMatchObject({ ok: false, error: { name: 'ValidationError' } });
+    expect((refused as { error: { message: string } }).error.message).toMatch(/tasks\[0\]: .*bad\.jsonl:3/);
+    const missing = await dispatch(services, 'startFinetune', { ...request(), tasks: ['tasks/none.jsonl'] });
+    expect((missing as { error: { message: string } }).error.message).toMatch(/tasks\[0\]: .*none\.jsonl does not exist/);
+    const r = await dispatch(services, 'startFinetune', { ...request(), tasks: ['tasks/mine.jsonl'], seeds: 1 });
+    expect(r).toMatchObject({ ok: true });
+    let st: FinetuneStatus | null = null;
+    for (let i = 0; i < 600; i++) {
+      st = ((await dispatch(services, 'finetuneStatus', {})) as { ok: true; value: FinetuneStatus }).value;
+      if (st.stage !== 'running') break;
+      await new Promise((res) => setTimeout(res, 200));
+    }
+    expect(st!.stage).toBe('done');
+    expect(st!.jobs[0]).toMatchObject({ task: good, status: 'done', metric: 'accuracy', seedsDone: 1 });
+    expect(path.basename(st!.jobs[0].resultsFile!)).toBe('00-tiny-mine.jsonl.json');
+  }, 300_000);
 });

@@ -1,6 +1,8 @@
 // The Fine-tune panel on the Runs page: launch a sweep (the demo base model × two demo tasks × two
 // seeds, a small training subset) and see the queue run to the end, the live loss curve, the scores
 // table with one score per seed, and the dot plot of every job's seeds.
+import fs from 'node:fs';
+import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { useServe } from './serve-fixture';
 
@@ -46,4 +48,29 @@ test('a running fine-tuning sweep is cancelled from the panel, and Start is offe
   await expect(panel.getByTestId('finetune-scores').locator('tbody tr').first()).toHaveAttribute('data-status', 'cancelled');
   await expect(panel.getByTestId('finetune-cancel')).toHaveCount(0);
   await expect(panel.getByTestId('finetune-start')).toBeEnabled();
+});
+
+test('your own JSONL task from the panel: a bad line is refused by file and line, a good file fine-tunes', async ({ page }) => {
+  test.setTimeout(600_000);
+  const dir = path.join(served.current.workspace, 'tasks');
+  fs.mkdirSync(dir, { recursive: true });
+  const words = ['cell', 'gene', 'river', 'stone', 'liver', 'cloud', 'tissue', 'mountain'];
+  const lines = Array.from({ length: 80 }, (_, i) => JSON.stringify({ text: `the ${words[i % 8]} number ${i}`, label: i % 8 < 2 || i % 8 === 4 || i % 8 === 6 ? 'bio' : 'other' }));
+  fs.writeFileSync(path.join(dir, 'mine.jsonl'), lines.join('\n') + '\n');
+  fs.writeFileSync(path.join(dir, 'bad.jsonl'), `${lines[0]}\n{"text": "no label"}\n`);
+  await page.goto(served.current.url);
+  const panel = page.getByTestId('finetune-panel');
+  await expect(panel.getByTestId('finetune-checkpoint').first()).toBeChecked();
+  await panel.getByTestId('finetune-task-demo:supersense').uncheck();
+  await panel.getByTestId('finetune-seeds').fill('1');
+  await panel.getByTestId('finetune-epochs').fill('1');
+  await panel.getByTestId('finetune-own-task').fill('tasks/bad.jsonl');
+  await panel.getByTestId('finetune-start').click();
+  await expect(panel.getByText(/bad\.jsonl:2/)).toBeVisible();
+  await panel.getByTestId('finetune-own-task').fill('tasks/mine.jsonl');
+  await panel.getByTestId('finetune-start').click();
+  await expect(panel.getByTestId('finetune-stage')).toContainText('done', { timeout: 540_000 });
+  const row = panel.getByTestId('finetune-scores').locator('tbody tr').first();
+  await expect(row).toHaveAttribute('data-status', 'done');
+  await expect(row.locator('td').nth(2)).toContainText('mine.jsonl');
 });
