@@ -31,6 +31,17 @@ afterAll(() => {
 
 const request = () => ({ checkpoints: [{ label: 'tiny', modelDir: model }], tasks: ['demo:supersense'], seeds: 2, epochs: 1, maxTrain: 16, maxLength: 24 });
 
+/** The sweep's status once it is no longer running (polled every 200 ms, at most 2 minutes). */
+async function whenSettled(): Promise<FinetuneStatus> {
+  let st: FinetuneStatus | null = null;
+  for (let i = 0; i < 600; i++) {
+    st = ((await dispatch(services, 'finetuneStatus', {})) as { ok: true; value: FinetuneStatus }).value;
+    if (st.stage !== 'running') break;
+    await new Promise((res) => setTimeout(res, 200));
+  }
+  return st!;
+}
+
 describe('fine-tuning calls', () => {
   it('refuses bad input by field, and a directory that is not a model', async () => {
     const bad = await dispatch(services, 'startFinetune', { ...request(), seeds: 0 });
@@ -49,12 +60,7 @@ describe('fine-tuning calls', () => {
     expect(r.ok).toBe(true);
     expect(r.value.jobs).toHaveLength(1);
     expect(await dispatch(services, 'startFinetune', request())).toMatchObject({ ok: false, error: { name: 'ConflictError' } });
-    let st: FinetuneStatus | null = null;
-    for (let i = 0; i < 600; i++) {
-      st = ((await dispatch(services, 'finetuneStatus', {})) as { ok: true; value: FinetuneStatus }).value;
-      if (st.stage !== 'running') break;
-      await new Promise((res) => setTimeout(res, 200));
-    }
+    const st: FinetuneStatus | null = await whenSettled();
     expect(st!.stage).toBe('done');
     const job = st!.jobs[0];
     expect(job).toMatchObject({ status: 'done', metric: 'accuracy', seedsDone: 2 });
@@ -83,12 +89,7 @@ describe('fine-tuning calls', () => {
     expect((missing as { error: { message: string } }).error.message).toMatch(/tasks\[0\]: .*none\.jsonl does not exist/);
     const r = await dispatch(services, 'startFinetune', { ...request(), tasks: ['tasks/mine.jsonl'], seeds: 1 });
     expect(r).toMatchObject({ ok: true });
-    let st: FinetuneStatus | null = null;
-    for (let i = 0; i < 600; i++) {
-      st = ((await dispatch(services, 'finetuneStatus', {})) as { ok: true; value: FinetuneStatus }).value;
-      if (st.stage !== 'running') break;
-      await new Promise((res) => setTimeout(res, 200));
-    }
+    const st: FinetuneStatus | null = await whenSettled();
     expect(st!.stage).toBe('done');
     expect(st!.jobs[0]).toMatchObject({ task: good, status: 'done', metric: 'accuracy', seedsDone: 1 });
     expect(path.basename(st!.jobs[0].resultsFile!)).toBe('00-tiny-mine.jsonl.json');
