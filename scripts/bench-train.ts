@@ -16,7 +16,9 @@
 //            crossed the session boundary per optimizer step (feeds + fetched outputs), minor page faults
 //            and system CPU time per step, and the process's peak RSS so far (run one row with --run I
 //            to read a row's own peak; WORKBENCH_NO_MALLOC_TUNABLES=1 measures without the malloc settings),
-//            --vs-torch (each row also in PyTorch, interleaved step by step: scripts/torch/vs-torch.ts)
+//            --vs-torch (each row also in PyTorch, interleaved step by step: scripts/torch/vs-torch.ts),
+//            --host-adamw-threads 1|2 (threads of the host AdamW at K = 1; default 2 with --threads ≥ 2);
+//            every row reports "host": ms per step spent after the session run (the host AdamW)
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -54,6 +56,9 @@ const procs = Number(opt('procs', '1'));
 const stepsPerCall = opt('steps-per-call', '1').split(',').map(Number);   // e.g. 1,8: each K is its own row
 const device = opt('device', 'cpu') as 'cpu' | 'cuda';
 const optimizerOpt = opt('optimizer', '') as '' | 'graph' | 'host';
+const hostAdamwThreadsOpt = opt('host-adamw-threads', '');
+if (hostAdamwThreadsOpt && !['1', '2'].includes(hostAdamwThreadsOpt)) throw new Error(`--host-adamw-threads takes 1 or 2, got "${hostAdamwThreadsOpt}"`);
+const hostAdamwThreads = hostAdamwThreadsOpt ? (Number(hostAdamwThreadsOpt) as 1 | 2) : undefined;
 
 interface Shape { name: string; V: number; D: number; L: number; H: number; F: number; T: number; B: number; local?: number; optIn?: boolean }
 const SHAPES: Shape[] = [
@@ -217,7 +222,7 @@ if (flag('vs-torch')) {
   await benchTrainVsTorch({
     shapes: SHAPES.filter((s) => (only ? s.name === only : !s.optIn)),
     runs: RUNS.filter((_, ri) => !onlyRun || Number(onlyRun) === ri),
-    config, batches, hyper, steps, warmup, threads, spinWait, json, stepsPerCall: stepsPerCall[0],
+    config, batches, hyper, steps, warmup, threads, spinWait, json, stepsPerCall: stepsPerCall[0], hostAdamwThreads,
   });
   process.exit(0);
 }
@@ -238,9 +243,9 @@ for (const s of SHAPES) {
     if (profileDir) { mkdirSync(profileDir, { recursive: true }); prefix = join(profileDir, `${s.name}-${r.objective}-${r.frozen.replace(/[^a-z0-9]+/g, '_')}-k${K}`); }
     const runner = await createTrainStep(cfg, state, {
       objective: r.objective, freeze: r.freeze, batchSize: s.B, seqLen: s.T, hyper, intraOpThreads: threads, spinWait, profileFilePrefix: prefix,
-      device, stepsPerCall: K, optimizer: K === 1 && optimizerOpt ? optimizerOpt : undefined,
+      device, stepsPerCall: K, optimizer: K === 1 && optimizerOpt ? optimizerOpt : undefined, hostAdamwThreads,
     });
-    benches.push({ r, K, runner, flops, prefix, data: batches(s, r.objective, Math.max(4, K)), times: [] as number[], bytes: 0, faults: [] as number[], sysMs: [] as number[] });
+    benches.push({ r, K, runner, flops, prefix, data: batches(s, r.objective, Math.max(4, K)), times: [] as number[], bytes: 0, faults: [] as number[], sysMs: [] as number[], hostMs: [] as number[] });
   }
   for (let i = 0; i < warmup + steps; i++) {
     for (const b of benches) {
@@ -254,6 +259,7 @@ for (const s of SHAPES) {
         // page faults and system CPU time of the step: what malloc settings change (docs/benchmarks.md)
         b.faults.push((ru1.minorPageFault - ru0.minorPageFault) / b.K);
         b.sysMs.push((ru1.systemCPUTime - ru0.systemCPUTime) / 1000 / b.K);
+        b.hostMs.push(b.runner.lastHostMs / b.K);
       }
       b.bytes = b.runner.lastCallBytes / b.K;
     }
@@ -271,13 +277,14 @@ for (const s of SHAPES) {
       gflop_per_step: Number((flops / 1e9).toFixed(2)),
       min_ms: Number(Math.min(...times).toFixed(2)),
       steps_per_call: b.K, bytes_per_step: Math.round(b.bytes), device,
+      host_ms_per_step: Number(median(b.hostMs).toFixed(1)),
       page_faults_per_step: Math.round(median(b.faults)), sys_ms_per_step: Number(median(b.sysMs).toFixed(1)),
       peak_rss_gib: Number((process.resourceUsage().maxRSS / 2 ** 20).toFixed(2)),   // of this process so far
       glibc_tunables: process.env.GLIBC_TUNABLES ?? '',
       steps, threads, spin_wait: spinWait,
     };
     if (json) console.log(JSON.stringify(row));
-    else console.log(`${row.config.padEnd(42)} ${r.objective} frozen=${r.frozen.padEnd(24)} K=${b.K} ${row.ms_per_step.toFixed(1).padStart(7)} ms/step (min ${row.min_ms.toFixed(1)})  ${row.tokens_per_s} tok/s  ${row.gflops_per_s} GFLOP/s  ${(row.bytes_per_step / 2 ** 20).toFixed(1)} MiB/step across the session boundary  ${row.page_faults_per_step} faults/step  sys ${row.sys_ms_per_step} ms/step  peak RSS ${row.peak_rss_gib} GiB`);
+    else console.log(`${row.config.padEnd(42)} ${r.objective} frozen=${r.frozen.padEnd(24)} K=${b.K} ${row.ms_per_step.toFixed(1).padStart(7)} ms/step (min ${row.min_ms.toFixed(1)}, host ${row.host_ms_per_step.toFixed(0)})  ${row.tokens_per_s} tok/s  ${row.gflops_per_s} GFLOP/s  ${(row.bytes_per_step / 2 ** 20).toFixed(1)} MiB/step across the session boundary  ${row.page_faults_per_step} faults/step  sys ${row.sys_ms_per_step} ms/step  peak RSS ${row.peak_rss_gib} GiB`);
     if (prefix) {
       const file = readdirSync(profileDir).filter((f) => join(profileDir, f).startsWith(prefix)).sort().pop();
       if (file) console.log(summarizeProfile(join(profileDir, file)));

@@ -11,7 +11,8 @@ import { IGNORE_INDEX } from '../graph/index';
 import type { ModernBertConfig } from '../model/config';
 import { mulberry32, truncatedNormal } from '../model/init';
 import { sessionOptions } from '../onnx/session-options';
-import { hostAdamwScalars, hostAdamwUpdate } from '../train/adamw-host';
+import { hostAdamwScalars } from '../train/adamw-host';
+import { adamwKernel } from '../train/adamw-threads';
 import type { AdamWHyper } from '../train/step-api';
 import { encodeExample, type EncodedExample } from './encode';
 import { buildFinetuneEvalGraph, buildFinetuneTrainGraph, gradOutput, isTrainable } from './finetune-graph';
@@ -271,7 +272,8 @@ export class FinetuneEngine {
         if (!Number.isFinite(loss)) throw new Error(`seed ${seed}: the loss is ${loss} at step ${step + 1} (lower the learning rate?)`);
         const lr = linearWarmupDecay(r.lr, step, total, warmup);
         const sc = hostAdamwScalars(hyper, lr, step + 1, (out.grad_sq.data as Float32Array)[0]);
-        for (const p of this.trainable) hostAdamwUpdate(sc, params.get(p.name)!, out[gradOutput(p.name)].data as Float32Array, m.get(p.name)!, v.get(p.name)!, p.decay);
+        const update = adamwKernel();                       // WebAssembly SIMD: the JS kernel's bits, ~2x faster
+        for (const p of this.trainable) update(sc, params.get(p.name)!, out[gradOutput(p.name)].data as Float32Array, m.get(p.name)!, v.get(p.name)!, p.decay);
         step++;
         lossSum += loss;
         lossCurve.push({ step, loss, lr });

@@ -151,3 +151,32 @@ export function flattenSegment<T extends Float32Array | Float64Array>(seg: Segme
   seg.specs.forEach((s, i) => out.set(get(s.name), seg.offsets[i]));
   return out;
 }
+
+/**
+ * Point `state` at new flat buffers for one segment: the same values, moved (adamw-threads.ts
+ * transfers a segment's buffers to a worker thread and back, which detaches the old arrays). Sets
+ * the packed record's flat buffers and views and the state's map entries; returns the arrays it
+ * replaced (detached now), so a cache keyed by them can drop them.
+ */
+export function rehomeSegment(state: TrainState, segmentKey: string, flat: Record<Kind, Float32Array>): Float32Array[] {
+  const p = packed.get(state);
+  if (!p) throw new Error('rehomeSegment: the state is not packed');
+  const seg = p.segments.find((s) => s.key === segmentKey);
+  if (!seg) throw new Error(`rehomeSegment: no segment "${segmentKey}"`);
+  for (const kind of KINDS) {
+    if (flat[kind].length !== seg.length) throw new Error(`rehomeSegment: ${kind} of "${segmentKey}" has ${flat[kind].length} values, ${seg.length} expected`);
+  }
+  const replaced: Float32Array[] = [];
+  for (const kind of KINDS) {
+    const buf = flat[kind];
+    replaced.push(p.flat[kind].get(seg.key)!);
+    p.flat[kind].set(seg.key, buf);
+    seg.specs.forEach((s, i) => {
+      const view = buf.subarray(seg.offsets[i], seg.offsets[i] + s.shape.reduce((a, b) => a * b, 1));
+      replaced.push(p.views[kind].get(s.name)!);
+      p.views[kind].set(s.name, view);
+      state[kind].set(s.name, view);
+    });
+  }
+  return replaced;
+}

@@ -56,6 +56,9 @@ export interface TrainStepRunner {
   stepMany(batches: Batch[], lrs: number[]): Promise<StepResult[]>;
   /** Bytes of tensor data fed to and fetched from the session by the last step/stepMany call. */
   readonly lastCallBytes: number;
+  /** Milliseconds the last step/stepMany call spent on the host after the session run (the host
+   *  AdamW and freeing the gradients; 0 where AdamW runs in the graph). */
+  readonly lastHostMs: number;
   release(): Promise<void>;
 }
 

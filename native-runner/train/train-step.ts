@@ -18,8 +18,9 @@ import { initParameters } from '../model/init';
 import { parameterSpecs } from '../model/params';
 import { sessionOptions } from '../onnx/session-options';
 import { freezeKey, isFrozen } from './freeze';
-import { ensurePacked, newPackedState, type PackedState, type Segment } from './packing';
-import { hostAdamwScalars, hostAdamwUpdate } from './adamw-host';
+import { ensurePacked, newPackedState, rehomeSegment, type PackedState, type Segment } from './packing';
+import { hostAdamwScalars } from './adamw-host';
+import { adamwKernel, HostAdamWThreads, runJob, THREAD_MIN_ELEMENTS, type KernelKind, type SegmentJob } from './adamw-threads';
 import type { AdamWHyper, Batch, FreezeSpec, Objective, StepResult, TrainState, TrainStepRunner } from './step-api';
 import {
   buildScanTrainStepGraph, buildTrainStepGraph, expAvgName, expAvgSqName, gradName, newExpAvgName, newExpAvgSqName, newName,
@@ -54,6 +55,11 @@ export interface TrainStepOptions {
   stepsPerCall?: number;
   /** Where AdamW runs at one step per run: 'host' (default on the CPU) or 'graph'. */
   optimizer?: OptimizerPlace;
+  /** Threads of the host AdamW (adamw-threads.ts): default 2 when intraOpThreads ≥ 2, else 1. Both
+   *  give bit-identical results (same kernel per element; only who computes which segment differs). */
+  hostAdamwThreads?: 1 | 2;
+  /** The host AdamW's per-element kernel: 'wasm' (WebAssembly SIMD, default) or 'js'; same bits. */
+  hostAdamwKernel?: KernelKind;
 }
 
 /** Above this many bytes per run, the host path frees the gradients' buffers at once (see runHost). */
@@ -163,9 +169,13 @@ const bytesOf = (ts: Iterable<ort.Tensor | null>) => {
 };
 
 class OrtTrainStep implements TrainStepRunner {
-  private readonly tensors = new Map<Float32Array, ort.Tensor>();  // packed buffers and views never move
+  // ORT tensors of packed buffers and views, made once; weak, because the host AdamW's worker thread
+  // moves segments (adamw-threads.ts) and the arrays they replace must not be kept alive here
+  private tensors = new WeakMap<Float32Array, ort.Tensor>();
+  private adamThreads: HostAdamWThreads | null = null;
   readonly stepsPerCall: number;
   lastCallBytes = 0;
+  lastHostMs = 0;
   private model!: CachedGraph;
   private session: ort.InferenceSession | null = null;
   private bakedAt = -1;                                     // state.adamStep the baked frozen values are from
@@ -181,6 +191,10 @@ class OrtTrainStep implements TrainStepRunner {
     private readonly form: Form,
   ) {
     this.stepsPerCall = form.scan ? this.opts.stepsPerCall ?? DEFAULT_CUDA_STEPS_PER_CALL : 1;
+    // a second thread for the host AdamW only where the run was given two (it is ORT's second
+    // intra-op thread, idle while AdamW runs) and the model is big enough to gain from it
+    const adamwThreads = opts.hostAdamwThreads ?? ((opts.intraOpThreads ?? 2) >= 2 ? 2 : 1);
+    if (form.optimizer === 'host' && adamwThreads === 2) this.adamThreads = new HostAdamWThreads(opts.hostAdamwKernel);
     this.specs = new Map(parameterSpecs(cfg).map((s) => [s.name, s]));
   }
 
@@ -256,11 +270,14 @@ class OrtTrainStep implements TrainStepRunner {
     if (this.form.scan) return this.runScan(batches, lrs);
     const out: StepResult[] = [];
     let bytes = 0;
+    let hostMs = 0;
     for (let i = 0; i < batches.length; i++) {
       out.push(await (this.form.optimizer === 'host' ? this.runHost(batches[i], lrs[i]) : this.runGraph(batches[i], lrs[i])));
       bytes += this.lastCallBytes;
+      hostMs += this.lastHostMs;
     }
     this.lastCallBytes = bytes;
+    this.lastHostMs = hostMs;
     return out;
   }
 
@@ -288,16 +305,29 @@ class OrtTrainStep implements TrainStepRunner {
     const names = ['loss', 'tokens', 'layer_grad_norms', 'grad_sq', ...this.model.trainable.map((s) => gradName(s.name))];
     const out = await this.session!.run(feeds, names);
     this.lastCallBytes = bytesOf(Object.values(feeds)) + bytesOf(Object.values(out));
+    const t0 = performance.now();
     const sc = hostAdamwScalars(this.opts.hyper, lr, st.adamStep + 1, (out.grad_sq.data as Float32Array)[0]);
-    for (const s of this.model.trainable) {
-      hostAdamwUpdate(sc, packed.views.params.get(s.name)!, out[gradName(s.name)].data as Float32Array,
-        packed.views.expAvg.get(s.name)!, packed.views.expAvgSq.get(s.name)!, s.decay);
+    // one job per trainable segment: its flat buffers and its parameters' gradients at their offsets
+    const jobs: SegmentJob[] = this.model.segments.map((seg) => ({
+      key: seg.key, decay: seg.decay,
+      p: packed.flat.params.get(seg.key)!, m: packed.flat.expAvg.get(seg.key)!, v: packed.flat.expAvgSq.get(seg.key)!,
+      grads: seg.specs.map((s, i) => ({ offset: seg.offsets[i], g: out[gradName(s.name)].data as Float32Array })),
+    }));
+    const elements = this.model.segments.reduce((n, seg) => n + seg.length, 0);
+    if (this.adamThreads && elements >= THREAD_MIN_ELEMENTS) {
+      await this.adamThreads.update(sc, jobs, (j) => {
+        for (const old of rehomeSegment(st, j.key, { params: j.p, expAvg: j.m, expAvgSq: j.v })) this.tensors.delete(old);
+      });
+    } else {
+      const kernel = adamwKernel(this.opts.hostAdamwKernel);
+      for (const j of jobs) runJob(sc, j, kernel);
     }
     st.adamStep += 1;
     this.bakedAt = st.adamStep;
     // the gradients' ArrayBuffers (the binding's copies) are garbage now; left to V8 they linger into
     // the next run, next to its own copies (+0.6 GB at ModernBERT-base size)
     if (this.lastCallBytes > COLLECT_GRADIENTS_BYTES) collectGarbage();
+    this.lastHostMs = performance.now() - t0;
     return {
       loss: (out.loss.data as Float32Array)[0], gradNorm: sc.gradNorm,
       layerGradNorms: Array.from(out.layer_grad_norms.data as Float32Array), tokens: (out.tokens.data as Float32Array)[0],
@@ -372,8 +402,9 @@ class OrtTrainStep implements TrainStepRunner {
   async release(): Promise<void> {
     const s = this.session as (ort.InferenceSession & { endProfiling?: () => void }) | null;
     try { s?.endProfiling?.(); } catch { /* profiling not enabled */ }
-    this.tensors.clear();
+    this.tensors = new WeakMap();
     this.session = null;
+    await this.adamThreads?.terminate();
     await s?.release();
   }
 }

@@ -32,6 +32,7 @@ export interface VsTorchOptions {
   json: boolean;
   lr?: number;                   // default 2e-4, as the engine-only benchmark
   stepsPerCall?: number;         // engine: K optimizer steps per ORT run (K-step Scan); a sample = K steps, time / K
+  hostAdamwThreads?: 1 | 2;      // engine: threads of the host AdamW (default: the runner's)
 }
 
 export async function benchTrainVsTorch(o: VsTorchOptions): Promise<void> {
@@ -65,11 +66,12 @@ export async function benchTrainVsTorch(o: VsTorchOptions): Promise<void> {
         const state = initTrainState(cfg, 7);
         if (ri === 0) writeSafetensors(weights, new Map(parameterSpecs(cfg).map((p) => [p.name, { shape: p.shape, data: state.params.get(p.name)! }])));
         const K = o.stepsPerCall ?? 1;
-        const ours = await createTrainStep(cfg, state, { objective: r.objective, freeze: r.freeze, batchSize: s.B, seqLen: s.T, hyper: o.hyper, intraOpThreads: o.threads, spinWait: o.spinWait, stepsPerCall: K });
+        const ours = await createTrainStep(cfg, state, { objective: r.objective, freeze: r.freeze, batchSize: s.B, seqLen: s.T, hyper: o.hyper, intraOpThreads: o.threads, spinWait: o.spinWait, stepsPerCall: K, hostAdamwThreads: o.hostAdamwThreads });
         if (rowsDone++ > 0) { await torch.close(); torch = TorchSide.start(o.threads, o.spinWait); }
         const info = await torch.init({ config: cfg, objective: r.objective, freeze: r.freeze, hyper: o.hyper, weights });
         const data = o.batches(s, r.objective, Math.max(4, K));
         const engineMs: number[] = [];
+        const hostMs: number[] = [];
         const torchMs: number[] = [];
         let firstLoss: [number, number] = [NaN, NaN];
         for (let i = 0; i < o.warmup + o.steps; i++) {
@@ -82,7 +84,7 @@ export async function benchTrainVsTorch(o: VsTorchOptions): Promise<void> {
           const ts = [];
           for (const b of bs) ts.push(await torch.step(b, lr));
           if (i === 0) firstLoss = [a[0].loss, ts[0].loss];
-          if (i >= o.warmup) { engineMs.push((t1 - t0) / K); torchMs.push(median(ts.map((t) => t.ms))); }
+          if (i >= o.warmup) { engineMs.push((t1 - t0) / K); hostMs.push(ours.lastHostMs / K); torchMs.push(median(ts.map((t) => t.ms))); }
         }
         await ours.release();
         const e = median(engineMs);
@@ -90,14 +92,14 @@ export async function benchTrainVsTorch(o: VsTorchOptions): Promise<void> {
         const row = {
           config: `${s.name} V${s.V} D${s.D} L${s.L} H${s.H} F${s.F} T${s.T} B${s.B}`,
           objective: r.objective, frozen: r.frozen,
-          engine_ms: Number(e.toFixed(2)), torch_ms: Number(p.toFixed(2)),
+          engine_ms: Number(e.toFixed(2)), engine_host_ms: Number(median(hostMs).toFixed(2)), torch_ms: Number(p.toFixed(2)),
           torch_over_engine: Number((p / e).toFixed(3)),
           engine_tokens_per_s: Math.round((s.B * s.T) / (e / 1000)), torch_tokens_per_s: Math.round((s.B * s.T) / (p / 1000)),
           first_loss_engine: firstLoss[0], first_loss_torch: firstLoss[1],
           steps_per_call: K, torch: info.torch, torch_env: envText, engine_env: engineEnv, threads: o.threads, steps: o.steps, load_average: Number(loadavg()[0].toFixed(2)),
         };
         if (o.json) console.log(JSON.stringify(row));
-        else console.log(`${row.config.padEnd(42)} ${r.objective} frozen=${r.frozen.padEnd(24)} K=${K} engine ${e.toFixed(1).padStart(8)} ms  PyTorch ${p.toFixed(1).padStart(8)} ms  PyTorch ÷ engine ${row.torch_over_engine.toFixed(2)}  (first loss ${firstLoss[0].toFixed(5)} / ${firstLoss[1].toFixed(5)})`);
+        else console.log(`${row.config.padEnd(42)} ${r.objective} frozen=${r.frozen.padEnd(24)} K=${K} engine ${e.toFixed(1).padStart(8)} ms (host ${row.engine_host_ms.toFixed(0)})  PyTorch ${p.toFixed(1).padStart(8)} ms  PyTorch ÷ engine ${row.torch_over_engine.toFixed(2)}  (first loss ${firstLoss[0].toFixed(5)} / ${firstLoss[1].toFixed(5)})`);
       }
     }
   } finally {
