@@ -30,7 +30,7 @@ import { DocumentStore } from '../native-runner/data/shards';
 import { sha256File } from '../native-runner/data/atomic-file';
 import type { RunEvent, RunConfigInput } from '../native-runner/protocol';
 import type { ModernBertConfig } from '../native-runner/model/config';
-import { writeDemoTrainJsonl } from './demo-train-split';
+import { writeDemoTrainJsonl } from '../native-runner/data/demo-train-split';
 import { heldoutMlmLoss, unigramBaseline, type HeldoutLoss, type UnigramBaseline } from './heldout-mlm-loss';
 
 const ROOT = resolve(import.meta.dirname, '..');

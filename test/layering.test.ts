@@ -92,6 +92,44 @@ describe('layering', () => {
     expect(problems).toEqual([]);
   });
 
+  it('src-main and native-runner import nothing from scripts/ (scripts use the app, not the reverse)', () => {
+    const problems: string[] = [];
+    for (const f of [...files(path.join(root, 'src-main'), ['.ts']), ...files(path.join(root, 'native-runner'), ['.ts'])]) {
+      for (const spec of imports(f)) {
+        if (spec.startsWith('.') && path.resolve(path.dirname(f), spec).startsWith(path.join(root, 'scripts') + path.sep)) {
+          problems.push(`${path.relative(root, f)}: ${spec}`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('no import circles among the app\'s modules (renderer, main, runner)', () => {
+    // depth-first search over local imports; a back edge closes a circle, reported as its path
+    const all = [
+      ...files(path.join(root, 'src-renderer', 'src'), ['.ts', '.vue']),
+      ...files(path.join(root, 'src-main'), ['.ts']),
+      ...files(path.join(root, 'native-runner'), ['.ts']),
+    ];
+    expect(all.length).toBeGreaterThan(50);
+    const edges = new Map(all.map((f) => [f, imports(f).filter((s) => s.startsWith('.')).map((s) => resolveLocal(f, s)).filter((t): t is string => t !== null)]));
+    const circles: string[] = [];
+    const state = new Map<string, 'open' | 'done'>();
+    const stack: string[] = [];
+    const visit = (f: string) => {
+      state.set(f, 'open');
+      stack.push(f);
+      for (const t of edges.get(f) ?? []) {
+        if (state.get(t) === 'open') circles.push([...stack.slice(stack.indexOf(t)), t].map((x) => path.relative(root, x)).join(' -> '));
+        else if (!state.has(t) && edges.has(t)) visit(t);
+      }
+      stack.pop();
+      state.set(f, 'done');
+    };
+    for (const f of all) if (!state.has(f)) visit(f);
+    expect(circles).toEqual([]);
+  });
+
   it('the checker itself catches a forbidden import', () => {
     const tmp = path.join(root, 'src-renderer', 'src', '__layering_probe.ts');
     fs.writeFileSync(tmp, "import fs from 'node:fs';\nimport { app } from 'electron';\nexport const x = [fs, app];\n");

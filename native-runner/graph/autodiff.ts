@@ -6,12 +6,6 @@ import { fmtShape, sameShape, type Graph, type TapeEntry, type Value } from './b
 import { sum } from './raw';
 import { gradientOf } from './registry';
 
-/** A backward builder. `prior(k)`, when an op calls it, hands over the gradient already summed for
- *  input k from its other consumers (null if none), and the op's result for input k must then include
- *  it: the embedding's scatter-add accumulates straight into the tied decoder's [V, D] gradient instead
- *  of scattering into zeros and adding (two fewer [V, D] tensors live at the end of the backward). */
-export type GradFn = (g: Graph, entry: TapeEntry, dOutputs: readonly (Value | null)[], prior?: (k: number) => Value | null) => readonly (Value | null)[];
-
 /** Emit the gradient of scalar `loss` w.r.t. each of `wrt` (null when `loss` does not depend on it). */
 export function gradients(g: Graph, loss: Value, wrt: readonly Value[]): Map<string, Value | null> {
   if (loss.shape.length !== 0) throw new Error(`gradients: loss must be a scalar, got ${fmtShape(loss.shape)}`);

@@ -1,6 +1,6 @@
 // The explicit gradient registry: op name -> backward builder. An op missing here cannot be
 // differentiated, and autodiff says so instead of silently producing a wrong gradient.
-import type { GradFn } from './autodiff';
+import type { Graph, TapeEntry, Value } from './builder';
 import { ADD, addGrad } from './ops/add';
 import { BCE_WITH_LOGITS, bceWithLogitsGrad } from './ops/bce-with-logits';
 import { CROSS_ENTROPY, crossEntropyGrad } from './ops/cross-entropy';
@@ -17,6 +17,12 @@ import { SOFTMAX, softmaxGrad } from './ops/softmax';
 import { SPLIT, splitGrad } from './ops/split';
 import { SUB, subGrad } from './ops/sub';
 import { TRANSPOSE, transposeGrad } from './ops/transpose';
+
+/** A backward builder. `prior(k)`, when an op calls it, hands over the gradient already summed for
+ *  input k from its other consumers (null if none), and the op's result for input k must then include
+ *  it: the embedding's scatter-add accumulates straight into the tied decoder's [V, D] gradient instead
+ *  of scattering into zeros and adding (two fewer [V, D] tensors live at the end of the backward). */
+export type GradFn = (g: Graph, entry: TapeEntry, dOutputs: readonly (Value | null)[], prior?: (k: number) => Value | null) => readonly (Value | null)[];
 
 const GRADIENTS: Readonly<Record<string, GradFn>> = {
   [ADD]: addGrad,

@@ -1,12 +1,12 @@
 // What the study's runs read: the demo base model, the demo tokenizer, the biomedical TRAINING
 // documents (as JSONL: the runner reads .txt as blank-line paragraphs and keeps no held-out split,
-// while the demo corpora are one document per line with 2% held out, see scripts/demo-train-split.ts)
+// while the demo corpora are one document per line with 2% held out, see native-runner/data/demo-train-split.ts)
 // and the 500-text biomedical probe. The demo data is built on first use (~10 s, reused after).
 import fs from 'node:fs';
 import path from 'node:path';
 import { appRoot } from '../app-root';
 import { buildDemo } from '../../native-runner/data/demo-build';
-import { writeDemoTrainJsonl } from '../../scripts/demo-train-split';
+import { writeDemoTrainJsonl } from '../../native-runner/data/demo-train-split';
 import type { StudyAssets } from './plan';
 
 export interface AssetOptions {

@@ -14,7 +14,7 @@ import { buildDemo, DEMO_FIXTURE_TOKENIZER, type DemoManifest } from '../../nati
 import { DocumentStore } from '../../native-runner/data/shards';
 import { loadTokenizer } from '../../native-runner/data/tokenizer';
 import type { RunEvent } from '../../native-runner/protocol';
-import { writeDemoTrainJsonl } from '../../scripts/demo-train-split';
+import { writeDemoTrainJsonl } from '../../native-runner/data/demo-train-split';
 import { heldoutMlmLoss, unigramBaseline } from '../../scripts/heldout-mlm-loss';
 import { ROOT, startRunner, writeConfig } from './run-cli';
 

@@ -9,9 +9,9 @@
 import { once } from 'node:events';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { readDocuments } from '../native-runner/data/corpus';
-import type { DemoManifest } from '../native-runner/data/demo-build';
-import { heldOutByText } from '../native-runner/data/shards';
+import { readDocuments } from './corpus';
+import type { DemoManifest } from './demo-build';
+import { heldOutByText } from './shards';
 
 /** Write (once; reused while present) `file` with the train-split documents of one demo corpus. */
 export async function writeDemoTrainJsonl(demoDir: string, m: DemoManifest, corpus: 'general' | 'biomedical', file: string): Promise<{ file: string; documents: number }> {
