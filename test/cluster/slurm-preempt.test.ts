@@ -22,7 +22,7 @@ import { ROOT, SLURM_CONF, slurmAvailable } from './slurm';
 const why = slurmAvailable();
 if (why) console.warn(`skipping the Slurm preemption test: ${why}`);
 
-const STEPS = 1000; // ~20 s of tiny steps: the signal goes at step 20, seen by a 1-2 s poll, far before the end
+const STEPS = 3000; // ~12 s of tiny steps here: the signal goes at step 20 (a 1-2 s poll), far before the end
 
 describe.skipIf(why !== null)('preemption on Slurm', () => {
   let dir: string;
