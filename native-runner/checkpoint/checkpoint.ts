@@ -18,7 +18,7 @@ import { assertFiniteTensors } from './finite';
 import { TEMP_PREFIX, writeDirAtomic, writeFileSynced } from './atomic-dir';
 import { modelConfigJson, readModelConfig } from './hf-config';
 import { checkParams, DECODER_WEIGHT, expectedParamShapes } from './hf-params';
-import { readSafetensors, writeSafetensors, type LoadedTensor, type TensorToWrite } from './safetensors';
+import { readSafetensors, readSafetensorsInto, writeSafetensors, type LoadedTensor, type TensorToWrite } from './safetensors';
 
 export const TRAINER_STATE_FORMAT = 'encoder-workbench/trainer-state@1';
 
@@ -106,24 +106,33 @@ export function readCheckpoint(dir: string, expect?: ModernBertConfig): { config
   try { text = readFileSync(tsFile, 'utf8'); } catch (e) { throw new Error(`${tsFile}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`); }
   const trainer = parseJsonText(text, tsFile) as TrainerState;
   if (trainer.format !== TRAINER_STATE_FORMAT) throw new Error(`${tsFile}: format ${JSON.stringify(trainer.format)}, expected ${TRAINER_STATE_FORMAT}`);
-  const opt = readSafetensors(join(dir, 'optimizer.safetensors'));
-  const expAvg = new Map<string, Float32Array>(), expAvgSq = new Map<string, Float32Array>();
-  for (const [name, shape] of expectedParamShapes(config)) {
-    for (const [prefix, into] of [['exp_avg.', expAvg], ['exp_avg_sq.', expAvgSq]] as const) {
-      const t = opt.tensors.get(prefix + name);
-      if (!t) throw new Error(`${join(dir, 'optimizer.safetensors')}: missing tensor "${prefix}${name}"`);
-      if (t.shape.join(',') !== shape.join(',')) throw new Error(`${join(dir, 'optimizer.safetensors')}: tensor "${prefix}${name}" has shape [${t.shape}], expected [${shape}]`);
-      into.set(name, t.data);
-    }
-  }
-  const adamStep = Number(opt.metadata.adam_step);
-  if (!Number.isInteger(adamStep) || adamStep < 0) throw new Error(`${join(dir, 'optimizer.safetensors')}: metadata adam_step missing or invalid`);
   params.delete(DECODER_WEIGHT);
-  // straight into packed buffers (train/packing.ts), dropping the file's tensors as they are copied
+  // straight into packed buffers (train/packing.ts): the weights from the loaded model file, dropping
+  // its tensors as they are copied; the moments read from the file directly into the state's views
+  // (readSafetensorsInto), so the 1.2 GB optimizer file of a ModernBERT-base run is never held whole
   const state = newPackedState(config);
   fillPacked(state, 'params', params);
-  fillPacked(state, 'expAvg', expAvg);
-  fillPacked(state, 'expAvgSq', expAvgSq);
+  const optFile = join(dir, 'optimizer.safetensors');
+  const shapes = expectedParamShapes(config);
+  const kinds = [['exp_avg.', 'expAvg'], ['exp_avg_sq.', 'expAvgSq']] as const;
+  const { metadata } = readSafetensorsInto(optFile, (e) => {
+    for (const [prefix, kind] of kinds) if (e.name.startsWith(prefix)) return state[kind].get(e.name.slice(prefix.length));
+    return undefined;
+  }, (entries) => {
+    // every moment present with its parameter's shape, checked before anything is read
+    const byName = new Map(entries.map((e) => [e.name, e]));
+    const expected = new Map(shapes);
+    for (const [prefix, kind] of kinds) {
+      for (const [name, view] of state[kind]) {
+        const t = byName.get(prefix + name);
+        const shape = expected.get(name) ?? [view.length];
+        if (!t) throw new Error(`${optFile}: missing tensor "${prefix}${name}"`);
+        if (t.shape.join(',') !== shape.join(',') || t.count !== view.length) throw new Error(`${optFile}: tensor "${prefix}${name}" has shape [${t.shape}], expected [${shape}]`);
+      }
+    }
+  });
+  const adamStep = Number(metadata.adam_step);
+  if (!Number.isInteger(adamStep) || adamStep < 0) throw new Error(`${optFile}: metadata adam_step missing or invalid`);
   state.adamStep = adamStep;
   return { config, state, trainer };
 }

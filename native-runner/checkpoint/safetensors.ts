@@ -4,7 +4,7 @@
 // We write F32 only; we read F32, F16 and BF16 and always hand back float32. Every malformed input is
 // reported with the file name and what is wrong.
 
-import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 
 export type SafeDtype = 'F32' | 'F16' | 'BF16';
 const BYTES: Record<string, number> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
@@ -30,19 +30,33 @@ export function readSafetensors(path: string): SafetensorsFile {
 export function parseSafetensors(buf: Uint8Array, file = '<buffer>'): SafetensorsFile {
   const fail = (m: string): never => { throw new SafetensorsError(file, m); };
   if (buf.length < 8) fail(`truncated: ${buf.length} bytes, a safetensors file starts with an 8-byte header length`);
-  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const n = dv.getBigUint64(0, true);
+  const hlen = headerLength(buf.subarray(0, 8), buf.length, fail);
+  const data = buf.subarray(8 + hlen);
+  const { entries, metadata } = parseHeader(buf.subarray(8, 8 + hlen), data.length, fail);
+  const tensors = new Map<string, LoadedTensor>();
+  for (const e of entries) tensors.set(e.name, { dtype: e.dtype, shape: e.shape, data: toFloat32(data.subarray(e.begin, e.end), e.dtype, e.count) });
+  return { tensors, metadata };
+}
+
+/** One tensor as the header describes it: byte range [begin, end) of the data section. */
+export interface HeaderEntry { name: string; dtype: SafeDtype; shape: number[]; count: number; begin: number; end: number }
+
+function headerLength(first8: Uint8Array, fileLength: number, fail: (m: string) => never): number {
+  const n = new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true);
   if (n > BigInt(MAX_HEADER)) fail(`header length ${n} is larger than the format's limit (${MAX_HEADER}); not a safetensors file?`);
   const hlen = Number(n);
-  if (8 + hlen > buf.length) fail(`header length ${hlen} runs past the end of the file (${buf.length} bytes): truncated or not safetensors`);
+  if (8 + hlen > fileLength) fail(`header length ${hlen} runs past the end of the file (${fileLength} bytes): truncated or not safetensors`);
+  return hlen;
+}
+
+/** Parse and validate the JSON header against a data section of `dataLength` bytes. */
+function parseHeader(headerBytes: Uint8Array, dataLength: number, fail: (m: string) => never): { entries: HeaderEntry[]; metadata: Record<string, string> } {
   let header: unknown;
-  try { header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(buf.subarray(8, 8 + hlen))); } catch (e) {
+  try { header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(headerBytes)); } catch (e) {
     fail(`header is not valid JSON (${(e as Error).message})`);
   }
   if (!header || typeof header !== 'object' || Array.isArray(header)) fail('header is not a JSON object');
-  const data = buf.subarray(8 + hlen);
-  const tensors = new Map<string, LoadedTensor>();
-  const ranges: { name: string; begin: number; end: number }[] = [];
+  const entries: HeaderEntry[] = [];
   let metadata: Record<string, string> = {};
   for (const [name, v] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') { metadata = (v ?? {}) as Record<string, string>; continue; }
@@ -54,14 +68,61 @@ export function parseSafetensors(buf: Uint8Array, file = '<buffer>'): Safetensor
     if (dtype !== 'F32' && dtype !== 'F16' && dtype !== 'BF16') fail(`tensor "${name}": dtype ${dtype} is not supported (F32, F16, BF16 are)`);
     if (!shape.every((d) => Number.isInteger(d) && d >= 0)) fail(`tensor "${name}": bad shape ${JSON.stringify(shape)}`);
     if (![begin, end].every((x) => Number.isInteger(x) && x >= 0) || end < begin) fail(`tensor "${name}": bad data_offsets [${begin}, ${end}]`);
-    if (end > data.length) fail(`tensor "${name}": data_offsets [${begin}, ${end}] out of range: the data section has ${data.length} bytes (truncated file?)`);
+    if (end > dataLength) fail(`tensor "${name}": data_offsets [${begin}, ${end}] out of range: the data section has ${dataLength} bytes (truncated file?)`);
     const count = shape.reduce((a, b) => a * b, 1);
     if (end - begin !== count * BYTES[dtype]) fail(`tensor "${name}": ${end - begin} bytes for shape [${shape}] of ${dtype} (expected ${count * BYTES[dtype]})`);
-    ranges.push({ name, begin, end });
-    tensors.set(name, { dtype: dtype as SafeDtype, shape, data: toFloat32(data.subarray(begin, end), dtype as SafeDtype, count) });
+    entries.push({ name, dtype: dtype as SafeDtype, shape, count, begin, end });
   }
-  checkTiling(ranges, data.length, fail);
-  return { tensors, metadata };
+  checkTiling(entries, dataLength, fail);
+  return { entries, metadata };
+}
+
+/**
+ * Read tensors straight into arrays the caller owns, without holding the file in memory: the header
+ * is read and validated first (as readSafetensors does), then `target(entry)` names the array for
+ * each tensor (undefined: skip it) — the caller checks names and shapes there, before any data is
+ * read. F32 data is read directly into the target's bytes; F16/BF16 through a temporary. Resuming at
+ * ModernBERT-base size reads the 1.2 GB optimizer file this way into the packed state: reading it
+ * whole first held it beside the state, and the malloc settings kept that peak resident.
+ */
+export function readSafetensorsInto(path: string, target: (e: HeaderEntry) => Float32Array | undefined, check?: (entries: HeaderEntry[]) => void): { metadata: Record<string, string> } {
+  const fail = (m: string): never => { throw new SafetensorsError(path, m); };
+  let fd: number;
+  try { fd = openSync(path, 'r'); } catch (e) { throw new SafetensorsError(path, `cannot read: ${(e as Error).message}`); }
+  try {
+    const size = fstatSync(fd).size;
+    const readAt = (dst: Uint8Array, pos: number) => {
+      let done = 0;
+      while (done < dst.length) {
+        const n = readSync(fd, dst, done, dst.length - done, pos + done);
+        if (n === 0) fail(`truncated while reading: ${pos + done} of ${size} bytes`);
+        done += n;
+      }
+    };
+    if (size < 8) fail(`truncated: ${size} bytes, a safetensors file starts with an 8-byte header length`);
+    const first8 = new Uint8Array(8);
+    readAt(first8, 0);
+    const hlen = headerLength(first8, size, fail);
+    const headerBytes = new Uint8Array(hlen);
+    readAt(headerBytes, 8);
+    const { entries, metadata } = parseHeader(headerBytes, size - 8 - hlen, fail);
+    check?.(entries);
+    const plan = entries.map((e) => [e, target(e)] as const);        // every target chosen (and checked) before any read
+    for (const [e, dst] of plan) {
+      if (!dst) continue;
+      if (dst.length !== e.count) fail(`tensor "${e.name}": ${e.count} values, the target holds ${dst.length}`);
+      const pos = 8 + hlen + e.begin;
+      if (e.dtype === 'F32') readAt(new Uint8Array(dst.buffer, dst.byteOffset, dst.byteLength), pos);
+      else {
+        const bytes = new Uint8Array(e.end - e.begin);
+        readAt(bytes, pos);
+        dst.set(toFloat32(bytes, e.dtype, e.count));
+      }
+    }
+    return { metadata };
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**

@@ -8,7 +8,7 @@ import { presetConfig } from '../model/config';
 import type { TrainState } from '../train/step-api';
 import { configHash, loadModelDir, TRAINER_STATE_FORMAT, writeCheckpoint, type TrainerState } from './checkpoint';
 import { expectedParamShapes } from './hf-params';
-import { parseSafetensors } from './safetensors';
+import { parseSafetensors, readSafetensorsInto } from './safetensors';
 
 const root = mkdtempSync(join(tmpdir(), 'ckpt-valid-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -74,5 +74,61 @@ describe('non-finite weights (items 9, 15)', () => {
     buf.writeFloatLE(NaN, 8 + hlen + begin + 4 * 7);
     writeFileSync(file, buf);
     expect(() => loadModelDir(dir)).toThrow(`${dir}: weights are not usable: tensor "model.layers.2.attn.Wqkv.weight" has a non-finite value (NaN) at flat index 7`);
+  });
+});
+
+describe('readSafetensorsInto: tensors straight into the caller\'s arrays (resume at base size)', () => {
+  // a file with F32, F16 and BF16 tensors, and a 4-byte-misaligned F32 tensor after the F16 one
+  const f16 = Uint16Array.of(0x3c00, 0xc000, 0x3555);           // 1, -2, 0.333...
+  const bf16 = Uint16Array.of(0x3f80, 0x4040);                   // 1, 3
+  const a = Float32Array.of(0.5, -1.25, 3);
+  const odd = Float32Array.of(7.5);
+  const header = {
+    a: { dtype: 'F32', shape: [3], data_offsets: [0, 12] },
+    h: { dtype: 'F16', shape: [3], data_offsets: [12, 18] },
+    o: { dtype: 'F32', shape: [1], data_offsets: [18, 22] },
+    b: { dtype: 'BF16', shape: [2], data_offsets: [22, 26] },
+    __metadata__: { adam_step: '4' },
+  };
+  const file = join(root, 'mixed.safetensors');
+  const bytes = raw(header, 26);
+  const dataStart = bytes.length - 26;
+  Buffer.from(a.buffer).copy(bytes, dataStart);
+  Buffer.from(f16.buffer).copy(bytes, dataStart + 12);
+  Buffer.from(odd.buffer).copy(bytes, dataStart + 18);
+  Buffer.from(bf16.buffer).copy(bytes, dataStart + 22);
+  writeFileSync(file, bytes);
+
+  it('reads the same values as readSafetensors, for F32 (aligned or not), F16 and BF16', () => {
+    const whole = parseSafetensors(readFileSync(file), file);
+    const into = new Map([...whole.tensors].map(([k, t]) => [k, new Float32Array(t.data.length)]));
+    const { metadata } = readSafetensorsInto(file, (e) => into.get(e.name));
+    expect(metadata.adam_step).toBe('4');
+    for (const [k, t] of whole.tensors) expect([...into.get(k)!], k).toEqual([...t.data]);
+    expect(into.get('h')![0]).toBe(1);
+    expect(into.get('h')![1]).toBe(-2);
+    expect(into.get('h')![2]).toBeCloseTo(1 / 3, 3);
+    expect(into.get('o')![0]).toBe(7.5);
+    expect([...into.get('b')!]).toEqual([1, 3]);
+  });
+
+  it('skips tensors without a target, and a refusing check reads nothing', () => {
+    const only = new Float32Array(3);
+    readSafetensorsInto(file, (e) => (e.name === 'a' ? only : undefined));
+    expect([...only]).toEqual([...a]);
+    const untouched = new Float32Array(3).fill(9);
+    expect(() => readSafetensorsInto(file, () => untouched, () => { throw new Error('refused'); })).toThrow('refused');
+    expect([...untouched]).toEqual([9, 9, 9]);
+  });
+
+  it('names the file for a target of the wrong size, a truncated file and a bad header', () => {
+    expect(() => readSafetensorsInto(file, (e) => (e.name === 'a' ? new Float32Array(2) : undefined))).toThrow(/mixed\.safetensors: tensor "a": 3 values, the target holds 2/);
+    const cut = join(root, 'cut.safetensors');
+    writeFileSync(cut, bytes.subarray(0, bytes.length - 5));
+    expect(() => readSafetensorsInto(cut, () => undefined)).toThrow(/cut\.safetensors: tensor "o": data_offsets \[18, 22\] out of range/);
+    const bad = join(root, 'bad.safetensors');
+    writeFileSync(bad, raw({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } }, 12));
+    expect(() => readSafetensorsInto(bad, () => undefined)).toThrow(/bad\.safetensors: tensor "b": data_offsets \[4, 12\] overlap/);
+    expect(() => readSafetensorsInto(join(root, 'none.safetensors'), () => undefined)).toThrow(/none\.safetensors: cannot read/);
   });
 });
