@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../native-runner/protocol';
+import { THREAD_MIN_ELEMENTS } from '../../native-runner/train/adamw-threads';
 import { CORPUS, loadTensors, maxAbsDiff, startRunner, trainerState, writeConfig } from './run-cli';
 
 const dir = mkdtempSync(join(tmpdir(), 'runner-resume-'));
@@ -131,5 +132,26 @@ describe('resume after SIGKILL', () => {
     expect(maxAbsDiff(loadTensors(join(a, 'model.safetensors')), loadTensors(join(b, 'model.safetensors')))).toBeLessThanOrEqual(1e-6);
     expect(maxAbsDiff(loadTensors(join(a, 'optimizer.safetensors')), loadTensors(join(b, 'optimizer.safetensors')))).toBeLessThanOrEqual(1e-6);
     expect(trainerState(b).adam_step).toBe(14);
+  });
+
+  it('above the host-AdamW threading threshold (demo model, 2 threads: a worker updates half the segments): SIGKILL and resume are exact', async () => {
+    const cfg = writeConfig(dir, 'demo2.json', {
+      model: 'demo', data: CORPUS, seq_len: 32, batch_size: 4, seed: 3, checkpoint_every: 3, threads: 2,
+      phases: [{ name: 'mlm', objective: 'mlm', mask_rate: 0.3, steps: 6, lr: { peak: 1e-3, warmup: 1 } }],
+    });
+    const a = join(dir, 'demo2-straight'), b = join(dir, 'demo2-killed');
+    expect((await startRunner(['train', '--config', cfg, '--out', a, '--json'])).code).toBe(0);
+    const weights = loadTensors(join(a, 'checkpoints', 'step-00000006', 'model.safetensors'));
+    expect([...weights.values()].reduce((n, t) => n + t.length, 0)).toBeGreaterThan(THREAD_MIN_ELEMENTS);
+    const killed = await startRunner(['train', '--config', cfg, '--out', b, '--json'], (e, child) => {
+      if (e.type === 'checkpoint' && e.step === 3) child.kill('SIGKILL');
+    });
+    expect(killed.signal).toBe('SIGKILL');
+    const resumed = await startRunner(['train', '--config', cfg, '--out', b, '--json', '--resume']);
+    expect(resumed.stderr).toBe('');
+    expect(resumed.code).toBe(0);
+    const last = 'step-00000006';
+    expect(maxAbsDiff(loadTensors(join(a, 'checkpoints', last, 'model.safetensors')), loadTensors(join(b, 'checkpoints', last, 'model.safetensors')))).toBeLessThanOrEqual(1e-6);
+    expect(maxAbsDiff(loadTensors(join(a, 'checkpoints', last, 'optimizer.safetensors')), loadTensors(join(b, 'checkpoints', last, 'optimizer.safetensors')))).toBeLessThanOrEqual(1e-6);
   });
 });
