@@ -15,6 +15,7 @@ import { NO_FREEZE } from '../native-runner/train/freeze';
 import type { Objective, TrainState } from '../native-runner/train/step-api';
 import { createTrainStep, initTrainState } from '../native-runner/train/train-step';
 import { withMallocTunables } from '../native-runner/util/malloc-tunables';
+import { randomBatches } from './bench-batches';
 
 const args = process.argv.slice(2);
 const opt = (n: string, d: string) => { const i = args.indexOf(`--${n}`); return i >= 0 ? args[i + 1] : d; };
@@ -35,17 +36,7 @@ async function child(mode: 'write' | 'fresh' | 'resume', dir: string): Promise<v
   const state: TrainState = mode === 'resume' ? readCheckpoint(dir, cfg).state : initTrainState(cfg, 7);
   const afterLoad = gib();
   const r = await createTrainStep(cfg, state, { objective, freeze: NO_FREEZE, batchSize: 1, seqLen: T, hyper: { beta1: 0.9, beta2: 0.98, eps: 1e-6, weightDecay: 1e-5, clipGradNorm: 1 } });
-  let seed = 12345;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296);
-  for (let s = 0; s < 3; s++) {
-    const ids = new BigInt64Array(T).map(() => BigInt(4 + Math.floor(rand() * (cfg.vocab_size - 4))));
-    const labels = new BigInt64Array(T).fill(-100n);
-    for (let i = 0; i < T; i++) {
-      if (objective === 'clm') { if (i < T - 1) labels[i] = ids[i + 1]; }
-      else if (rand() < 0.3) { labels[i] = ids[i]; ids[i] = 3n; }
-    }
-    await r.step({ batchSize: 1, seqLen: T, inputIds: ids, attentionMask: new BigInt64Array(T).fill(1n), labels }, 2e-4);
-  }
+  for (const b of randomBatches(cfg.vocab_size, 1, T, objective, 3)) await r.step(b, 2e-4);
   await r.release();
   console.log(JSON.stringify({ mode, objective, peak_rss_after_load_gib: afterLoad, peak_rss_after_3_steps_gib: gib() }));
 }

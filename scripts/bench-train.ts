@@ -34,6 +34,7 @@ import type { AdamWHyper, Batch, FreezeSpec, Objective } from '../native-runner/
 import { createTrainStep, initTrainState, mlmLossRows } from '../native-runner/train/train-step';
 import { buildTrainStepGraph } from '../native-runner/train/train-step-graph';
 import { median } from './median';
+import { randomBatches } from './bench-batches';
 import { benchTrainVsTorch } from './torch/vs-torch';
 import { relaunchWithMallocTunables } from '../native-runner/util/malloc-tunables';
 
@@ -95,21 +96,7 @@ function gemmFlops(g: Graph): number {
   return f;
 }
 
-function batches(s: Shape, objective: Objective, count: number): Batch[] {
-  let seed = 12345;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296);
-  return Array.from({ length: count }, () => {
-    const n = s.B * s.T;
-    const ids = new BigInt64Array(n);
-    const labels = new BigInt64Array(n).fill(-100n);
-    for (let i = 0; i < n; i++) ids[i] = BigInt(4 + Math.floor(rand() * (s.V - 4)));
-    for (let i = 0; i < n; i++) {
-      if (objective === 'clm') { if ((i + 1) % s.T !== 0) labels[i] = ids[i + 1]; }
-      else if (rand() < 0.3) { labels[i] = ids[i]; ids[i] = 3n; }
-    }
-    return { batchSize: s.B, seqLen: s.T, inputIds: ids, attentionMask: new BigInt64Array(n).fill(1n), labels };
-  });
-}
+const batches = (s: Shape, objective: Objective, count: number): Batch[] => randomBatches(s.V, s.B, s.T, objective, count);
 
 function summarizeProfile(file: string): string {
   const events = JSON.parse(readFileSync(file, 'utf8')) as { cat: string; name: string; dur: number; args?: { op_name?: string } }[];

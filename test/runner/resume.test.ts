@@ -23,6 +23,18 @@ const config = writeConfig(dir, 'run.json', {
 const TOKENIZER = join(__dirname, '../../fixtures/demo-tokenizer');
 const steps = (evs: RunEvent[]) => evs.filter((e): e is Extract<RunEvent, { type: 'step' }> => e.type === 'step');
 
+/** Run `cfg` straight into `a`; into `b` SIGKILLed at checkpoint `killAt`, then resumed to the end (asserts each part). */
+async function straightAndKilledResume(cfg: string, a: string, b: string, killAt: number): Promise<void> {
+  expect((await startRunner(['train', '--config', cfg, '--out', a, '--json'])).code).toBe(0);
+  const killed = await startRunner(['train', '--config', cfg, '--out', b, '--json'], (e, child) => {
+    if (e.type === 'checkpoint' && e.step === killAt) child.kill('SIGKILL');
+  });
+  expect(killed.signal).toBe('SIGKILL');
+  const resumed = await startRunner(['train', '--config', cfg, '--out', b, '--json', '--resume']);
+  expect(resumed.stderr).toBe('');
+  expect(resumed.code).toBe(0);
+}
+
 describe('resume after SIGKILL', () => {
   it('continues exactly as the uninterrupted run', async () => {
     const straightOut = join(dir, 'straight');
@@ -94,14 +106,7 @@ describe('resume after SIGKILL', () => {
       ],
     });
     const a = join(dir, 'tok-straight'), b = join(dir, 'tok-killed');
-    expect((await startRunner(['train', '--config', cfg, '--out', a, '--json'])).code).toBe(0);
-    const killed = await startRunner(['train', '--config', cfg, '--out', b, '--json'], (e, child) => {
-      if (e.type === 'checkpoint' && e.step === 3) child.kill('SIGKILL');
-    });
-    expect(killed.signal).toBe('SIGKILL');
-    const resumed = await startRunner(['train', '--config', cfg, '--out', b, '--json', '--resume']);
-    expect(resumed.stderr).toBe('');
-    expect(resumed.code).toBe(0);
+    await straightAndKilledResume(cfg, a, b, 3);
     const last = 'step-00000008';
     expect(maxAbsDiff(loadTensors(join(a, 'checkpoints', last, 'model.safetensors')), loadTensors(join(b, 'checkpoints', last, 'model.safetensors')))).toBeLessThanOrEqual(1e-6);
     expect(trainerState(join(b, 'checkpoints', last)).data_cursor).toEqual(trainerState(join(a, 'checkpoints', last)).data_cursor);
@@ -140,16 +145,9 @@ describe('resume after SIGKILL', () => {
       phases: [{ name: 'mlm', objective: 'mlm', mask_rate: 0.3, steps: 6, lr: { peak: 1e-3, warmup: 1 } }],
     });
     const a = join(dir, 'demo2-straight'), b = join(dir, 'demo2-killed');
-    expect((await startRunner(['train', '--config', cfg, '--out', a, '--json'])).code).toBe(0);
+    await straightAndKilledResume(cfg, a, b, 3);
     const weights = loadTensors(join(a, 'checkpoints', 'step-00000006', 'model.safetensors'));
     expect([...weights.values()].reduce((n, t) => n + t.length, 0)).toBeGreaterThan(THREAD_MIN_ELEMENTS);
-    const killed = await startRunner(['train', '--config', cfg, '--out', b, '--json'], (e, child) => {
-      if (e.type === 'checkpoint' && e.step === 3) child.kill('SIGKILL');
-    });
-    expect(killed.signal).toBe('SIGKILL');
-    const resumed = await startRunner(['train', '--config', cfg, '--out', b, '--json', '--resume']);
-    expect(resumed.stderr).toBe('');
-    expect(resumed.code).toBe(0);
     const last = 'step-00000006';
     expect(maxAbsDiff(loadTensors(join(a, 'checkpoints', last, 'model.safetensors')), loadTensors(join(b, 'checkpoints', last, 'model.safetensors')))).toBeLessThanOrEqual(1e-6);
     expect(maxAbsDiff(loadTensors(join(a, 'checkpoints', last, 'optimizer.safetensors')), loadTensors(join(b, 'checkpoints', last, 'optimizer.safetensors')))).toBeLessThanOrEqual(1e-6);
